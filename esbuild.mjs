@@ -1,0 +1,43 @@
+// Bundles the three entry points: the extension (node/cjs, vscode external), the CLI
+// (node/cjs, runnable as `tempo-lens`) and the webview (browser/iife).
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Grammars the symbol extractor loads at run time; shipped beside the bundles in dist/wasm. */
+const WASM = ['tree-sitter.wasm', 'tree-sitter-java.wasm', 'tree-sitter-python.wasm', 'tree-sitter-c-sharp.wasm',
+  'tree-sitter-go.wasm', 'tree-sitter-javascript.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm',
+  'tree-sitter-ruby.wasm', 'tree-sitter-php.wasm'];
+
+function copyWasm() {
+  const from = 'node_modules/@vscode/tree-sitter-wasm/wasm';
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const f of WASM) if (existsSync(`${from}/${f}`)) cpSync(`${from}/${f}`, `dist/wasm/${f}`);
+}
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } },
+];
+
+copyWasm();
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('esbuild: watching');
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`esbuild: built ${builds.length} bundles${production ? ' (production)' : ''} in ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,2 @@
+// Entry point of the trace-view webview (browser code).
+export {};
