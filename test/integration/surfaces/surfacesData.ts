@@ -1,0 +1,142 @@
+// Spans for the `surfaces` fixture workspace: OTLP JSON with current timestamps, deterministic ids and durations.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TempoLensApi } from '../../../src/extension';
+import { startTempoServer, type TempoTestServer } from '../../tempo-server/server';
+
+export const HOSTILE_MESSAGE = `[click me](command:workbench.action.terminal.new) <img src=x onerror=alert(1)> **bold** $(zap) ${'A'.repeat(10 * 1024)}`;
+export const SLOWEST_GET_TOKEN_TRACE = '00000000000000000000000000a0b0c1';
+
+interface SpanSpec {
+  service: string;
+  namespace: string;
+  fn: string;
+  startMs: number;
+  durationMs: number;
+  error?: string;
+  traceId?: string;
+  name?: string;
+}
+
+let seq = 1;
+const hex = (n: number, len: number): string => n.toString(16).padStart(len, '0');
+
+function otlp(spans: readonly SpanSpec[]): unknown {
+  const byService = new Map<string, SpanSpec[]>();
+  for (const s of spans) byService.set(s.service, [...(byService.get(s.service) ?? []), s]);
+  return {
+    resourceSpans: [...byService].map(([service, list]) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+      scopeSpans: [{
+        scope: { name: 'io.opentelemetry.spring-webmvc-6.0' },
+        spans: list.map((s) => {
+          const n = seq++;
+          const start = BigInt(Math.round(s.startMs)) * 1_000_000n;
+          const end = start + BigInt(Math.round(s.durationMs * 1_000_000));
+          return {
+            traceId: s.traceId ?? hex(n, 32),
+            spanId: hex(n, 16),
+            name: s.name ?? `${s.namespace.split('.').pop() ?? ''}.${s.fn}`,
+            kind: 1,
+            startTimeUnixNano: start.toString(),
+            endTimeUnixNano: end.toString(),
+            attributes: [
+              { key: 'code.namespace', value: { stringValue: s.namespace } },
+              { key: 'code.function', value: { stringValue: s.fn } },
+            ],
+            status: s.error !== undefined ? { code: 2, message: s.error } : { code: 0 },
+          };
+        }),
+      }],
+    })),
+  };
+}
+
+/** Deterministic [0, 1) sequence. */
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+}
+
+/**
+ * Current hour: getToken slow (p95 ≈ 2 s, 2/60 errors), getJwks fast, revoke erroring (10/40, hostile
+ * message), gateway forward, and one function found in no file. Previous hour: getToken fast (p95 ≈ 0.3 s).
+ */
+export function surfaceSpans(now = Date.now()): unknown {
+  const r = rng(42);
+  const spans: SpanSpec[] = [];
+  const TS = 'com.acme.tokens.TokenService';
+  // Spans end well inside the window and away from "now" (the metrics generator drops late ones).
+  const inCurrent = (i: number, n: number) => now - 55 * 60_000 + (i / n) * 50 * 60_000;
+  const inPrevious = (i: number, n: number) => now - 115 * 60_000 + (i / n) * 50 * 60_000;
+  for (let i = 0; i < 60; i++) {
+    const slow = i % 10 === 0;
+    spans.push({
+      service: 'token-service', namespace: TS, fn: 'getToken', startMs: inCurrent(i, 60),
+      durationMs: slow ? (i === 0 ? 4000 : 1800 + r() * 400) : 100 + r() * 100,
+      ...(i === 5 || i === 25 ? { error: 'token store timeout' } : {}),
+      ...(i === 0 ? { traceId: SLOWEST_GET_TOKEN_TRACE } : {}),
+    });
+    spans.push({ service: 'token-service', namespace: TS, fn: 'getToken', startMs: inPrevious(i, 60), durationMs: 100 + r() * (i % 10 === 0 ? 250 : 100) });
+  }
+  for (let i = 0; i < 30; i++) spans.push({ service: 'token-service', namespace: TS, fn: 'getJwks', startMs: inCurrent(i, 30), durationMs: 5 + r() * 10 });
+  for (let i = 0; i < 40; i++) {
+    spans.push({
+      service: 'token-service', namespace: TS, fn: 'revoke', startMs: inCurrent(i, 40), durationMs: 20 + r() * 30,
+      ...(i % 4 === 0 ? { error: HOSTILE_MESSAGE, name: `revoke ${HOSTILE_MESSAGE.slice(0, 120)}` } : {}),
+    });
+  }
+  for (let i = 0; i < 30; i++) spans.push({ service: 'gateway-service', namespace: 'com.acme.gateway.GatewayController', fn: 'forward', startMs: inCurrent(i, 30), durationMs: 50 + r() * 50 });
+  for (let i = 0; i < 25; i++) spans.push({ service: 'billing-service', namespace: 'com.acme.legacy.OldBilling', fn: 'charge', startMs: inCurrent(i, 25), durationMs: 300 + r() * 300 });
+  return otlp(spans);
+}
+
+export interface SurfacesApi {
+  refresh(): Promise<void>;
+  state(): { status: string; error: { message: string; episode: number } | null; windowLabel: string; generation: number };
+  hotspots(): { label: string; description: string; children: { label: string; description: string; children: unknown[] }[] }[];
+  errorsShown(): readonly string[];
+  updateDiagnostics(): Promise<void>;
+  hints(uri: string): readonly { level: string; line: number; text: string }[];
+  functionTraceItems(): readonly string[];
+}
+
+export function surfaces(api: TempoLensApi): SurfacesApi {
+  const s = (api as unknown as { surfaces?: SurfacesApi }).surfaces;
+  assert.ok(s, 'the extension API exposes `surfaces`');
+  return s;
+}
+
+/** Starts the test server with the surface spans and points the extension at it. */
+export async function startSeededServer(): Promise<TempoTestServer> {
+  const server = await startTempoServer();
+  server.ingest(surfaceSpans());
+  await vscode.workspace.getConfiguration('tempoLens').update('url', server.url, vscode.ConfigurationTarget.Global);
+  return server;
+}
+
+export function fileUri(rel: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
+}
+
+export const TOKEN_SERVICE = 'src/main/java/com/acme/tokens/TokenService.java';
+export const GATEWAY = 'src/main/java/com/acme/gateway/GatewayController.java';
+
+/** 0-based line of the first line containing `text` in a document. */
+export function lineOf(doc: vscode.TextDocument, text: string): number {
+  for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(text)) return i;
+  assert.fail(`"${text}" not found in ${doc.uri.path}`);
+}
+
+/** Settings the surface suites change, reset after each suite. */
+export async function resetSurfaceSettings(): Promise<void> {
+  const c = vscode.workspace.getConfiguration('tempoLens');
+  for (const key of ['url', 'timeRange', 'filter', 'thresholds.latencyMs', 'thresholds.errorRate', 'codeLens.enabled', 'inlineHints.enabled', 'diagnostics.enabled', 'grafanaUrl', 'grafanaDatasourceUid', 'source']) {
+    if (c.inspect(key)?.globalValue !== undefined) await c.update(key, undefined, vscode.ConfigurationTarget.Global);
+  }
+}
