@@ -1,3 +1,281 @@
-// Composition root of the headless CLI (`tempo-lens`): parses arguments, runs core + tempo + symbols.
-process.stderr.write('tempo-lens: the CLI lands with the data-layer issue\n');
-process.exitCode = 2;
+// Composition root of the headless CLI (`tempo-lens`): wires argument parsing, the stats sources, the matcher and the formatters.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Attributes, CodeLocation, CodeRef, FunctionStats, TimeWindow } from './shared/model';
+import { parseCliArgs, type CliCommand, type Connection, type HotspotsCommand, type WindowSpec } from './core/cliArgs';
+import { hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
+import { codeRefFromAttributes } from './core/codeRef';
+import { thresholdInsights } from './core/insights/thresholds';
+import { parseTraceBody } from './core/otlp';
+import { traceSummaries } from './core/search';
+import { compareByErrors, compareHotspots } from './core/stats';
+import { TempoClient } from './tempo/client';
+import { TempoConfigError, isTempoError } from './tempo/errors';
+import { FileStatsSource } from './tempo/files';
+import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
+
+export const TOOL_VERSION = '0.1.0';
+
+/** Where the CLI writes and what it knows about its environment (a process, or a test). */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readStdin?: () => Promise<string>;
+  readonly now?: () => number;
+  readonly cwd?: string;
+  readonly signal?: AbortSignal;
+}
+
+export const EXIT = { ok: 0, findings: 1, usage: 2, tempo: 3 } as const;
+
+/** The symbol matcher, when the symbols layer provides it (loaded lazily: tree-sitter is costly). */
+interface Matcher {
+  locate(ref: CodeRef, service: string | null): CodeLocation | null;
+}
+interface MatcherModule {
+  readonly WorkspaceMatcher: {
+    fromDirectory(dir: string, options: { signal?: AbortSignal; pathMappings?: readonly { from: string; to: string }[] }): Promise<Matcher>;
+  };
+}
+
+/** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
+async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, '.vscode', 'settings.json'), 'utf8');
+  } catch {
+    return [];
+  }
+  try {
+    const clean = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
+    const value = (JSON.parse(clean) as Record<string, unknown>)['tempoLens.pathMappings'];
+    if (!Array.isArray(value)) return [];
+    return value.filter((m): m is { from: string; to: string } =>
+      typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' && typeof (m as { to?: unknown }).to === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function loadMatcherModule(): MatcherModule | null {
+  try {
+    // A plain require inside try: bundled when the module exists, null in a build without it.
+    const mod = require('./symbols/workspaceMatcher') as unknown as Partial<MatcherModule>;
+    return mod.WorkspaceMatcher !== undefined ? (mod as MatcherModule) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<Matcher | null> {
+  if (dir === null) return null;
+  if (!required) {
+    // For hot spots the location is a bonus: a workspace that cannot be indexed must not cost the report.
+    try {
+      return await openMatcher(dir, io, signal, true);
+    } catch (e) {
+      if (signal.aborted) throw e;
+      io.stderr(`tempo-lens: note: cannot map functions to ${dir}: ${oneLine(e instanceof Error ? e.message : String(e))}; location is null.\n`);
+      return null;
+    }
+  }
+  const mod = loadMatcherModule();
+  if (mod === null) {
+    io.stderr('tempo-lens: note: mapping to workspace symbols is not available in this build; location is null.\n');
+    return null;
+  }
+  const root = path.resolve(io.cwd ?? process.cwd(), dir);
+  const pathMappings = await pathMappingsOf(root);
+  return mod.WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
+}
+
+class CliFailure extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+function clientFor(c: Connection): TempoClient {
+  return new TempoClient({ url: c.url, auth: c.auth, user: c.user, token: c.token, tenant: c.tenant, headers: {} }, { timeoutMs: 60_000 });
+}
+
+function windowOf(spec: WindowSpec, now: number): TimeWindow {
+  if ('window' in spec) return spec.window;
+  const endMs = Math.ceil(now / 1000) * 1000;
+  return { startMs: endMs - spec.sinceMs, endMs };
+}
+
+async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): Promise<number> {
+  const now = (io.now ?? Date.now)();
+  const window = windowOf(cmd.window, now);
+  const cwd = io.cwd ?? process.cwd();
+  let source: StatsSource;
+  let client: TempoClient | null = null;
+  if (cmd.source === 'files') {
+    source = new FileStatsSource({
+      root: path.resolve(cwd, cmd.workspace ?? '.'),
+      glob: cmd.files ?? '.tempo-lens/traces/**/*.json',
+      clipToWindow: 'window' in cmd.window,
+    });
+  } else {
+    client = clientFor(cmd.connection);
+    source = new TempoStatsSource(client);
+  }
+  try {
+    const [snapshot, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
+    const thresholds = { latencyMs: cmd.latencyMs, errorRate: cmd.errorRate };
+    const all: HotspotRow[] = [...snapshot.functions]
+      .sort(cmd.sort === 'errors' ? compareByErrors : compareHotspots)
+      .map((stats: FunctionStats) => ({ stats, location: matcher?.locate(stats.codeRef, stats.service) ?? null, insights: thresholdInsights(stats, thresholds) }));
+    const shown = all.slice(0, cmd.limit);
+    if (cmd.format === 'json') {
+      io.stdout(`${JSON.stringify(hotspotsJson(snapshot.window, shown), null, 2)}\n`);
+      for (const n of snapshot.notes) io.stderr(`tempo-lens: note: ${n}\n`);
+    } else if (cmd.format === 'sarif') {
+      // CI reads SARIF: every finding, not only the first --limit rows.
+      io.stdout(`${JSON.stringify(hotspotsSarif(all.filter((r) => r.insights.length > 0), TOOL_VERSION), null, 2)}\n`);
+      for (const n of snapshot.notes) io.stderr(`tempo-lens: note: ${n}\n`);
+    } else {
+      io.stdout(hotspotsTable(snapshot, shown, all.length));
+    }
+    const failing = all.filter((r) => r.insights.some((i) => cmd.failOn.includes(i.kind)));
+    if (failing.length > 0) {
+      io.stderr(`tempo-lens: ${failing.length} function${failing.length === 1 ? '' : 's'} over --fail-on ${cmd.failOn.join(',')} thresholds\n`);
+      return EXIT.findings;
+    }
+    return EXIT.ok;
+  } finally {
+    await client?.close();
+  }
+}
+
+async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<number> {
+  switch (cmd.command) {
+    case 'hotspots':
+      return hotspots(cmd, io, signal);
+    case 'search': {
+      const client = clientFor(cmd.connection);
+      try {
+        const w = windowOf(cmd.window, (io.now ?? Date.now)());
+        const resp = await client.search({ q: cmd.query, start: Math.floor(w.startMs / 1000), end: Math.ceil(w.endMs / 1000), limit: cmd.limit, spss: 10 }, signal);
+        const traces = traceSummaries(resp);
+        io.stdout(cmd.format === 'json' ? `${JSON.stringify(searchJson(traces), null, 2)}\n` : searchTable(traces));
+        return EXIT.ok;
+      } finally {
+        await client.close();
+      }
+    }
+    case 'trace': {
+      const client = clientFor(cmd.connection);
+      try {
+        const body = await client.traceById(cmd.traceId, {}, signal);
+        if (body === null) throw new CliFailure(EXIT.tempo, `trace ${cmd.traceId} was not found in Tempo at ${client.displayUrl}`);
+        const trace = parseTraceBody(body);
+        io.stdout(cmd.format === 'json' ? `${JSON.stringify(traceJson(trace), null, 2)}\n` : traceTree(trace));
+        return EXIT.ok;
+      } finally {
+        await client.close();
+      }
+    }
+    case 'match': {
+      const text = cmd.input !== null
+        ? await fs.readFile(path.resolve(io.cwd ?? process.cwd(), cmd.input), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw new CliFailure(EXIT.usage, `cannot read --input ${cmd.input ?? ''}: ${e.code ?? e.message}`);
+        })
+        : await (io.readStdin ?? readStdin)();
+      const matcher = await openMatcher(cmd.workspace, io, signal, true).catch((e: unknown) => {
+        if (signal.aborted) throw e;
+        throw new CliFailure(EXIT.usage, `cannot index --workspace ${cmd.workspace}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      let lineNo = 0;
+      for (const line of text.split(/\r?\n/)) {
+        lineNo++;
+        if (line.trim() === '') continue;
+        let input: unknown;
+        try {
+          input = JSON.parse(line);
+        } catch {
+          throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+        }
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
+        const attrs = input as Attributes;
+        const ref = codeRefFromAttributes(attrs);
+        const svc = attrs['service.name'];
+        const location = ref !== null && matcher !== null ? matcher.locate(ref, typeof svc === 'string' ? svc : null) : null;
+        io.stdout(`${JSON.stringify({ input, location })}\n`);
+      }
+      return EXIT.ok;
+    }
+  }
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCliArgs(argv, io.env);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      io.stdout(`${parsed.text}\n`);
+      return EXIT.ok;
+    }
+    io.stderr(`tempo-lens: ${parsed.error} (see tempo-lens --help)\n`);
+    return EXIT.usage;
+  }
+  const ctl = new AbortController();
+  const outer = io.signal;
+  const onAbort = (): void => ctl.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await run(parsed.command, io, ctl.signal);
+  } catch (e) {
+    if (e instanceof CliFailure) {
+      io.stderr(`tempo-lens: ${oneLine(e.message)}\n`);
+      return e.code;
+    }
+    if (e instanceof TempoConfigError) {
+      io.stderr(`tempo-lens: ${oneLine(e.message)}\n`);
+      return EXIT.usage;
+    }
+    if (isTempoError(e)) {
+      // A query Tempo could not parse is the user's input to fix; everything else is Tempo's side.
+      const usage = e.kind === 'badRequest' && (e.traceqlPosition !== undefined || /tempoLens\.filter is not valid/.test(e.message));
+      io.stderr(`tempo-lens: ${oneLine(e.message)}\n`);
+      return usage ? EXIT.usage : EXIT.tempo;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/filter is not valid/.test(msg)) {
+      io.stderr(`tempo-lens: ${oneLine(msg)}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`tempo-lens: unexpected failure: ${oneLine(msg)}\n`);
+    return EXIT.tempo;
+  } finally {
+    outer?.removeEventListener('abort', onAbort);
+  }
+}
+
+if (require.main === module) {
+  const ctl = new AbortController();
+  process.once('SIGINT', () => ctl.abort(new Error('interrupted')));
+  void main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    signal: ctl.signal,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

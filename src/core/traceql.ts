@@ -1,0 +1,255 @@
+// TraceQL query builders for stats, fallback search and drill-down, with escaping of literals and names.
+import type { CodeRef } from '../shared/model';
+
+/** A TraceQL string literal: double-quoted, Go escapes (`strconv.Unquote` on the server). */
+export function stringLiteral(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f || (c >= 0x2028 && c <= 0x2029)) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/** Escapes RE2 metacharacters so a value matches literally inside `=~`. */
+export function regexEscape(value: string): string {
+  return value.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
+
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.\-/:]*$/;
+
+/**
+ * A scoped attribute reference: `span.code.function`, or `span."odd name"` when the name has
+ * characters the lexer would split on (quoting exists since Tempo 2.3).
+ */
+export function attribute(scope: 'span' | 'resource' | '', name: string): string {
+  const plain = PLAIN_NAME.test(name) && !name.includes('..') && !name.endsWith('.');
+  const ref = plain ? name : stringLiteral(name);
+  return `${scope}.${ref}`;
+}
+
+/** A number as TraceQL accepts it: `0.5`, never `.5`; no exponent. */
+export function numberLiteral(n: number): string {
+  if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${n}`);
+  if (Number.isInteger(n)) return String(n);
+  let s = n.toFixed(9).replace(/0+$/, '');
+  if (s.endsWith('.')) s += '0';
+  return s.startsWith('.') ? `0${s}` : s.startsWith('-.') ? `-0${s.slice(1)}` : s;
+}
+
+/** A duration literal from milliseconds: `1500ms`, `250us`, `3ns`. */
+export function durationLiteral(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`not a duration: ${ms}`);
+  const ns = Math.round(ms * 1e6);
+  if (ns % 1_000_000 === 0) return `${ns / 1_000_000}ms`;
+  if (ns % 1000 === 0) return `${ns / 1000}us`;
+  return `${ns}ns`;
+}
+
+/** Intrinsic names: scoped forms (`span:duration`) need Tempo 2.5+. */
+export interface Intrinsics {
+  readonly duration: string;
+  readonly status: string;
+  readonly statusMessage: string;
+  readonly name: string;
+}
+
+export function intrinsics(scoped: boolean): Intrinsics {
+  return scoped
+    ? { duration: 'span:duration', status: 'span:status', statusMessage: 'span:statusMessage', name: 'span:name' }
+    : { duration: 'duration', status: 'status', statusMessage: 'statusMessage', name: 'name' };
+}
+
+/** Spans carrying a function name in either attribute generation. */
+export const CODE_PRESENT = '(span.code.function != nil || span.code.function.name != nil)';
+
+/** Labels of the per-function metrics series; the line is left out (it is not part of the key). */
+export const GROUP_BY = [
+  'resource.service.name',
+  'span.code.namespace',
+  'span.code.function',
+  'span.code.function.name',
+  'span.code.file.path',
+  'span.code.filepath',
+] as const;
+
+/** Attributes the search fallback and drill-down `select()` to identify a span's function. */
+export const SELECT_CODE = [
+  'span.code.namespace',
+  'span.code.function',
+  'span.code.function.name',
+  'span.code.file.path',
+  'span.code.filepath',
+  'span.code.line.number',
+  'span.code.lineno',
+  'resource.service.name',
+] as const;
+
+export type FilterCheck = { readonly ok: true; readonly conditions: string } | { readonly ok: false; readonly error: string };
+
+/**
+ * Checks that the `filter` setting is span-set conditions (what goes INSIDE `{ }`), so that it can
+ * be ANDed into every query: no braces, no pipeline, balanced parentheses, closed strings.
+ * The server still has the final word on syntax; this catches what would change the query's shape.
+ */
+export function checkFilter(filter: string): FilterCheck {
+  const text = filter.trim();
+  if (text === '') return { ok: true, conditions: '' };
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i] as string;
+    if (ch === '"' || ch === '`') {
+      const close = ch;
+      i++;
+      let closed = false;
+      while (i < text.length) {
+        const c = text[i] as string;
+        if (close === '"' && c === '\\') { i += 2; continue; }
+        if (c === close) { closed = true; break; }
+        i++;
+      }
+      if (!closed) return { ok: false, error: `filter: unterminated string starting at column ${text.indexOf(ch) + 1}` };
+      i++;
+      continue;
+    }
+    if (ch === '{' || ch === '}') return { ok: false, error: `filter: write span-set conditions without braces (found '${ch}' at column ${i + 1}), e.g. resource.service.name = "cart"` };
+    if (ch === '|' && text[i + 1] !== '|') return { ok: false, error: `filter: pipelines are not allowed (found '|' at column ${i + 1}); use conditions joined with && or ||` };
+    if (ch === '|' && text[i + 1] === '|') { i += 2; continue; }
+    if (ch === '(') depth++;
+    if (ch === ')') {
+      depth--;
+      if (depth < 0) return { ok: false, error: `filter: unbalanced ')' at column ${i + 1}` };
+    }
+    i++;
+  }
+  if (depth !== 0) return { ok: false, error: 'filter: unbalanced parentheses' };
+  if (/^(&&|\|\|)|(&&|\|\|)$/.test(text)) return { ok: false, error: 'filter: starts or ends with && / ||' };
+  return { ok: true, conditions: text };
+}
+
+/** ANDs conditions into one span set, parenthesising each part so `||` inside a part stays inside. */
+export function spanSet(...conditions: readonly (string | null | undefined | false)[]): string {
+  const parts = conditions.filter((c): c is string => typeof c === 'string' && c.trim() !== '');
+  if (parts.length === 0) return '{ }';
+  if (parts.length === 1) return `{ ${parts[0] as string} }`;
+  return `{ ${parts.map((p) => (isAtomic(p) ? p : `(${p})`)).join(' && ')} }`;
+}
+
+function isAtomic(cond: string): boolean {
+  const t = cond.trim();
+  if (!t.includes('||') && !t.includes('&&')) return true;
+  if (t.startsWith('(') && t.endsWith(')')) {
+    // Only atomic when the outer parentheses enclose the whole expression.
+    let depth = 0;
+    let inStr = false;
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i];
+      if (inStr) { if (c === '\\') i++; else if (c === '"') inStr = false; continue; }
+      if (c === '"') inStr = true;
+      else if (c === '(') depth++;
+      else if (c === ')') { depth--; if (depth === 0 && i < t.length - 1) return false; }
+    }
+    return true;
+  }
+  return false;
+}
+
+/** `resource.service.name = "a" || resource.service.name = "b"` for a list of services. */
+export function servicesCondition(services: readonly string[] | undefined): string | null {
+  if (services === undefined || services.length === 0) return null;
+  const parts = [...new Set(services)].map((s) => `resource.service.name = ${stringLiteral(s)}`);
+  return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' || ')})`;
+}
+
+export interface StatsQueryOptions {
+  /** Validated filter conditions (from `checkFilter`), may be ''. */
+  readonly filter: string;
+  readonly services?: readonly string[] | undefined;
+  readonly scopedIntrinsics: boolean;
+}
+
+export type MetricsQueryKind = 'count' | 'errors' | 'histogram' | 'quantiles';
+
+/**
+ * The per-function metrics queries. Their number is fixed (the `by` clause does the fan-out on
+ * the server), so a refresh costs the same for 10 or 10,000 functions.
+ */
+export function metricsQuery(kind: MetricsQueryKind, opts: StatsQueryOptions): string {
+  const i = intrinsics(opts.scopedIntrinsics);
+  const by = ` by (${GROUP_BY.join(', ')})`;
+  const base = [CODE_PRESENT, opts.filter, servicesCondition(opts.services)];
+  switch (kind) {
+    case 'count':
+      return `${spanSet(...base)} | count_over_time()${by}`;
+    case 'errors':
+      return `${spanSet(...base, `${i.status} = error`)} | count_over_time()${by}`;
+    case 'histogram':
+      return `${spanSet(...base)} | histogram_over_time(${i.duration})${by}`;
+    case 'quantiles':
+      return `${spanSet(...base)} | quantile_over_time(${i.duration}, ${[0.5, 0.95, 0.99].map(numberLiteral).join(', ')})${by}`;
+  }
+}
+
+/** The search-fallback query: spans with code attributes, selecting what identifies them plus status. */
+export function statsSearchQuery(opts: StatsQueryOptions): string {
+  const i = intrinsics(opts.scopedIntrinsics);
+  const select = [...SELECT_CODE, i.status, i.statusMessage];
+  return `${spanSet(CODE_PRESENT, opts.filter, servicesCondition(opts.services))} | select(${select.join(', ')})`;
+}
+
+/**
+ * Conditions matching the spans of one function, whichever attribute generation emitted it:
+ * old `code.namespace` + `code.function`; new fully-qualified `code.function.name` (any runtime
+ * separator); new short `code.function.name` beside `code.namespace` (v1.30-era emitters).
+ */
+export function codeRefCondition(ref: CodeRef, service: string | null): string {
+  const fn = stringLiteral(ref.function);
+  const alts: string[] = [];
+  if (ref.namespace !== null) {
+    const ns = stringLiteral(ref.namespace);
+    alts.push(`(span.code.namespace = ${ns} && span.code.function = ${fn})`);
+    alts.push(`(span.code.namespace = ${ns} && span.code.function.name = ${fn})`);
+    alts.push(`span.code.function.name =~ ${stringLiteral(`${regexEscape(ref.namespace)}(\\.|::|#|:|/)${regexEscape(ref.function)}`)}`);
+  } else {
+    alts.push(`span.code.function = ${fn}`);
+    alts.push(`span.code.function.name = ${fn}`);
+  }
+  const parts = [`(${alts.join(' || ')})`];
+  if (ref.filePath !== null) {
+    const fp = stringLiteral(ref.filePath);
+    parts.push(`(span.code.file.path = ${fp} || span.code.filepath = ${fp})`);
+  }
+  if (service !== null) parts.push(`resource.service.name = ${stringLiteral(service)}`);
+  return parts.join(' && ');
+}
+
+export interface DrillDownQueryOptions {
+  readonly scopedIntrinsics: boolean;
+  readonly filter: string;
+  /** Only spans at least this slow (the narrowing threshold), ms. */
+  readonly minDurationMs?: number | undefined;
+  readonly errorsOnly?: boolean | undefined;
+}
+
+/** Search for one function's spans (slowest: with a duration threshold; erroring: status = error). */
+export function drillDownQuery(ref: CodeRef, service: string | null, opts: DrillDownQueryOptions): string {
+  const i = intrinsics(opts.scopedIntrinsics);
+  const conds: string[] = [codeRefCondition(ref, service)];
+  if (opts.filter !== '') conds.push(opts.filter);
+  if (opts.minDurationMs !== undefined && opts.minDurationMs > 0) conds.push(`${i.duration} >= ${durationLiteral(opts.minDurationMs)}`);
+  if (opts.errorsOnly === true) conds.push(`${i.status} = error`);
+  const select = [...SELECT_CODE, i.status, i.statusMessage, i.name];
+  return `${spanSet(...conds)} | select(${select.join(', ')})`;
+}
+
+/** A cheap probe: does the window hold any span with code attributes at all? */
+export function codeSpansProbeQuery(opts: StatsQueryOptions): string {
+  return `${spanSet(CODE_PRESENT, opts.filter, servicesCondition(opts.services))}`;
+}

@@ -1,0 +1,219 @@
+// The offline source: OTLP JSON files (resourceSpans, Tempo v1 batches, v2 {trace}) → exact per-function statistics.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { CodeRef, Span, StatsSnapshot, TimeWindow, Trace } from '../shared/model';
+import { globBase, globToRegExp } from '../core/glob';
+import { collectSpans, parseTraceBody } from '../core/otlp';
+import { compileSpanFilter } from '../core/spanFilter';
+import { compareHotspots, functionKey, SpanAggregator, type SpanSample } from '../core/stats';
+import { stepFor } from '../core/timeRange';
+import { checkFilter } from '../core/traceql';
+import type { DrillDown, StatsRequest, StatsSource } from './statsSource';
+
+export interface FileStatsSourceOptions {
+  /** Explicit files (absolute, or relative to `root`). */
+  readonly paths?: readonly string[];
+  /** Directory the glob is relative to (the workspace folder). */
+  readonly root?: string;
+  /** The `files` setting, e.g. `.tempo-lens/traces/**\/*.json`. */
+  readonly glob?: string;
+  /**
+   * Count only spans inside the requested window. Off by default: exported files are usually older
+   * than "the last hour", so the figures cover the files' own time span (and say so).
+   */
+  readonly clipToWindow?: boolean;
+  /** Per-file size cap (default 256 MiB) and file-count cap (default 5,000). */
+  readonly maxFileBytes?: number;
+  readonly maxFiles?: number;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
+
+/** Every JSON document in a file: one JSON value, or JSON lines (the collector's file exporter). */
+export function parseDocuments(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  try {
+    return [JSON.parse(trimmed) as unknown];
+  } catch (whole) {
+    const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
+    if (lines.length < 2) throw whole;
+    return lines.map((l, i) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch (e) {
+        throw new Error(`line ${i + 1}: ${(e as Error).message}`);
+      }
+    });
+  }
+}
+
+/** Spans of one parsed document: a trace body, or an array of them (Grafana exports several). */
+export function spansOfDocument(doc: unknown, out: Span[]): void {
+  if (Array.isArray(doc)) {
+    for (const d of doc) spansOfDocument(d, out);
+    return;
+  }
+  const trace: Trace = parseTraceBody(doc);
+  for (const s of trace.spans) out.push(s);
+}
+
+function sampleOf(s: Span): SpanSample {
+  const a = s.attributes;
+  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+  const lineRaw = a['code.line.number'] ?? a['code.lineno'];
+  const line = typeof lineRaw === 'number' && Number.isInteger(lineRaw) && lineRaw > 0 ? lineRaw : null;
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    name: s.name,
+    startMs: s.startMs,
+    durationMs: Math.max(0, s.endMs - s.startMs),
+    status: s.status,
+    statusMessage: s.statusMessage,
+    service: s.service,
+    namespace: str(a['code.namespace']),
+    fn: str(a['code.function']),
+    fnName: str(a['code.function.name']),
+    filePath: str(a['code.file.path']),
+    filePathOld: str(a['code.filepath']),
+    line,
+    rootServiceName: null,
+    rootTraceName: null,
+  };
+}
+
+export class FileStatsSource implements StatsSource {
+  private last: SpanAggregator | null = null;
+
+  constructor(private readonly opts: FileStatsSourceOptions) {}
+
+  /** The files the source reads, sorted (explicit paths first, then the glob's matches). */
+  async listFiles(signal: AbortSignal): Promise<string[]> {
+    const root = this.opts.root ?? process.cwd();
+    const maxFiles = this.opts.maxFiles ?? 5000;
+    const out = new Set<string>();
+    for (const p of this.opts.paths ?? []) out.add(path.resolve(root, p));
+    if (this.opts.glob !== undefined && this.opts.glob.trim() !== '') {
+      const glob = this.opts.glob.trim();
+      if (path.isAbsolute(glob) && !/[*?[{]/.test(glob)) {
+        out.add(glob);
+      } else {
+        const re = globToRegExp(path.isAbsolute(glob) ? path.relative(root, glob).split(path.sep).join('/') : glob);
+        const base = path.resolve(root, globBase(path.isAbsolute(glob) ? path.relative(root, glob) : glob));
+        const found: string[] = [];
+        const walk = async (dir: string): Promise<void> => {
+          if (signal.aborted || found.length >= maxFiles) return;
+          let entries: import('node:fs').Dirent[];
+          try {
+            entries = await fs.readdir(dir, { withFileTypes: true });
+          } catch {
+            return;
+          }
+          for (const e of entries) {
+            const full = path.join(dir, e.name);
+            if (e.isDirectory()) {
+              if (!SKIP_DIRS.has(e.name)) await walk(full);
+            } else if (e.isFile()) {
+              const rel = path.relative(root, full).split(path.sep).join('/');
+              if (re.test(rel)) found.push(full);
+            }
+            if (found.length >= maxFiles) return;
+          }
+        };
+        await walk(base);
+        found.sort();
+        for (const f of found) out.add(f);
+      }
+    }
+    return [...out];
+  }
+
+  async load(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot> {
+    const notes: string[] = [];
+    const files = await this.listFiles(signal);
+    let pred: ((s: Span) => boolean) | null = null;
+    const check = checkFilter(req.filter);
+    if (!check.ok) throw new Error(`tempoLens.filter is not valid: ${check.error}`);
+    if (check.conditions !== '') {
+      try {
+        pred = compileSpanFilter(check.conditions);
+      } catch (e) {
+        notes.push(`The filter was not applied to the files (${(e as Error).message}).`);
+      }
+    }
+    const services = req.services !== undefined && req.services.length > 0 ? new Set(req.services) : null;
+    const clip = this.opts.clipToWindow === true;
+    const maxBytes = this.opts.maxFileBytes ?? 256 * 1024 * 1024;
+    const agg = new SpanAggregator(true);
+    let minStart = Infinity;
+    let maxEnd = -Infinity;
+    let readFiles = 0;
+    let spansRead = 0;
+    if (files.length === 0) notes.push(`No trace files found${this.opts.glob !== undefined ? ` for ${this.opts.glob}` : ''}.`);
+    for (const file of files) {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+      const name = this.opts.root !== undefined ? path.relative(this.opts.root, file) || file : file;
+      let text: string;
+      try {
+        const st = await fs.stat(file);
+        if (st.size > maxBytes) {
+          notes.push(`${name}: skipped, ${Math.round(st.size / 1048576)} MiB is over the ${Math.round(maxBytes / 1048576)} MiB limit.`);
+          continue;
+        }
+        text = await fs.readFile(file, { encoding: 'utf8', signal });
+      } catch (e) {
+        if (signal.aborted) throw e;
+        notes.push(`${name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+        continue;
+      }
+      const spans: Span[] = [];
+      try {
+        for (const doc of parseDocuments(text)) spansOfDocument(doc, spans);
+      } catch (e) {
+        notes.push(`${name}: not an OTLP/Tempo trace file (${(e as Error).message.slice(0, 200)}).`);
+        continue;
+      }
+      readFiles++;
+      for (const s of spans) {
+        if (services !== null && (s.service === null || !services.has(s.service))) continue;
+        if (pred !== null && !pred(s)) continue;
+        if (clip && (s.startMs < req.window.startMs || s.startMs >= req.window.endMs)) continue;
+        spansRead++;
+        if (s.startMs < minStart) minStart = s.startMs;
+        if (s.endMs > maxEnd) maxEnd = s.endMs;
+        agg.add(sampleOf(s));
+      }
+    }
+    const window: TimeWindow = clip || !Number.isFinite(minStart)
+      ? req.window
+      : { startMs: Math.floor(minStart / 1000) * 1000, endMs: Math.max(Math.ceil(maxEnd / 1000) * 1000, Math.floor(minStart / 1000) * 1000 + 1000) };
+    const functions = agg.finish({ window, origin: 'files', stepMs: stepFor(window), sampled: false }).sort(compareHotspots);
+    this.last = agg;
+    notes.unshift(
+      `Figures from ${readFiles} trace file${readFiles === 1 ? '' : 's'} (${spansRead} spans, ${agg.spans} with code attributes)${clip ? '' : `, covering ${new Date(window.startMs).toISOString()} – ${new Date(window.endMs).toISOString()}`}; percentiles are exact.`,
+    );
+    return { window, origin: 'files', functions, notes };
+  }
+
+  /** From the last load: the slowest and the most recent erroring spans of one function. */
+  async drillDown(ref: CodeRef, service: string | null, window: TimeWindow, signal: AbortSignal): Promise<DrillDown> {
+    if (this.last === null) await this.load({ window, filter: '' }, signal);
+    return (this.last as SpanAggregator).hits(functionKey(ref, service));
+  }
+}
+
+/** Parses the spans of OTLP JSON text (any of the accepted shapes, JSON lines too). */
+export function spansFromText(text: string): Span[] {
+  const spans: Span[] = [];
+  for (const doc of parseDocuments(text)) {
+    if (Array.isArray(doc)) {
+      spansOfDocument(doc, spans);
+      continue;
+    }
+    if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { resourceSpans?: unknown }).resourceSpans)) {
+      collectSpans((doc as { resourceSpans: unknown[] }).resourceSpans, spans);
+    } else spansOfDocument(doc, spans);
+  }
+  return spans;
+}

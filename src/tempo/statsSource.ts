@@ -1,0 +1,369 @@
+// Per-function statistics from Tempo: TraceQL metrics (fixed query count, chunked), search fallback, drill-down.
+import type { CodeRef, SpanHit, StatsSnapshot, TimeWindow } from '../shared/model';
+import { forEachSearchSpan, matchedOf, spanHitOf } from '../core/search';
+import { compareHotspots, MetricsAccumulator, SpanAggregator, type MetricsKind } from '../core/stats';
+import { alignWindow, maxRangeFromError, searchSlicesFor, sliceWindow, splitWindow, stepFor } from '../core/timeRange';
+import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQuery, regexEscape, statsSearchQuery, stringLiteral, type StatsQueryOptions } from '../core/traceql';
+import type { QueryRangeResponse } from '../core/wire';
+import type { TempoClient } from './client';
+import { isTempoError, TempoError } from './errors';
+
+export interface StatsRequest {
+  readonly window: TimeWindow;
+  /** TraceQL span-set conditions (the `filter` setting), may be ''. */
+  readonly filter: string;
+  /** Restrict to these `service.name`s (e.g. the services the workspace contains). */
+  readonly services?: readonly string[] | undefined;
+}
+
+export interface DrillDown {
+  /** Slowest spans first. */
+  readonly slowest: readonly SpanHit[];
+  /** Most recent erroring spans first, with their status messages. */
+  readonly errors: readonly SpanHit[];
+}
+
+/** Where per-function statistics come from: a Tempo server or OTLP files. */
+export interface StatsSource {
+  load(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot>;
+  drillDown(ref: CodeRef, service: string | null, window: TimeWindow, signal: AbortSignal): Promise<DrillDown>;
+}
+
+/** The subset of TempoClient the statistics need (kept narrow so the source is easy to reason about). */
+export type StatsClient = Pick<TempoClient, 'capabilities' | 'search' | 'metricsQueryRange'> & {
+  noteMetricsUnavailable?(reason: string): void;
+};
+
+export interface TempoStatsSourceOptions {
+  /** `auto` (metrics, else search), or force one path. Default `auto`. */
+  readonly mode?: 'auto' | 'metrics' | 'search';
+  /** Parallel requests per refresh. Default 4. */
+  readonly concurrency?: number;
+  /** Search fallback: traces per slice (default 500), spans per span set (default 100, Tempo's max before 2.10). */
+  readonly searchLimit?: number;
+  readonly searchSpss?: number;
+  /** Search fallback: number of slices of the window (default by window length, 3–12). */
+  readonly searchSlices?: number;
+  /** Known metrics range cap in ms; default from the version (3 h for 2.x, 24 h for 3.x), learned from 400s. */
+  readonly maxMetricsRangeMs?: number;
+  /** Spans kept per drill-down list (default 10). */
+  readonly drillDownLimit?: number;
+  /** How long a "metrics unavailable" verdict holds before metrics are tried again (default 10 min). */
+  readonly metricsRetryMs?: number;
+  readonly now?: () => number;
+}
+
+export const ENABLE_METRICS_HINT =
+  "Per-function figures come from a sampled search because Tempo's TraceQL metrics returned nothing usable. " +
+  "To get complete figures, enable the metrics-generator's local-blocks processor and let it count internal spans: " +
+  "metrics_generator: { processor: { local_blocks: { filter_server_spans: false, flush_to_storage: true } } } and " +
+  "overrides: { defaults: { metrics_generator: { processors: [local-blocks] } } } (Tempo 2.4+).";
+
+
+/** Errors after which the search fallback can still give figures (as opposed to auth/network failures). */
+function metricsFailureIsRecoverable(e: unknown): e is TempoError {
+  if (!isTempoError(e)) return false;
+  return ['badRequest', 'notFound', 'wrongPath', 'server', 'malformed', 'tooLarge', 'timeout'].includes(e.kind);
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new TempoError('aborted', 'The request was cancelled.');
+}
+
+/** Runs tasks with bounded parallelism; the first failure aborts the rest (through `inner`). */
+async function runBounded<T>(tasks: readonly ((signal: AbortSignal) => Promise<T>)[], limit: number, signal: AbortSignal): Promise<T[]> {
+  const inner = new AbortController();
+  const onAbort = (): void => inner.abort(signal.reason);
+  if (signal.aborted) inner.abort(signal.reason);
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  let failure: { e: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < tasks.length) {
+      const i = next++;
+      try {
+        results[i] = await (tasks[i] as (s: AbortSignal) => Promise<T>)(inner.signal);
+      } catch (e) {
+        if (failure === null) failure = { e };
+        inner.abort(e);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (failure !== null) throw (failure as { e: unknown }).e;
+  return results;
+}
+
+const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
+
+export class TempoStatsSource implements StatsSource {
+  private readonly opts: Required<Omit<TempoStatsSourceOptions, 'maxMetricsRangeMs' | 'searchSlices'>> & { searchSlices: number | undefined };
+  private maxRangeMs: number | undefined;
+  private metricsUnavailableUntil = 0;
+  /** Duration figures from `histogram_over_time` (mergeable across steps and chunks) until the server refuses it. */
+  private durationKind: 'histogram' | 'quantiles' = 'histogram';
+  private coarsenFor: { baseStep: number; coarsen: number } | undefined;
+  private hintShown = false;
+  private lastFilter = '';
+
+  constructor(private readonly client: StatsClient, options: TempoStatsSourceOptions = {}) {
+    this.opts = {
+      mode: options.mode ?? 'auto',
+      concurrency: Math.max(1, options.concurrency ?? 4),
+      searchLimit: Math.max(1, options.searchLimit ?? 500),
+      searchSpss: Math.max(1, Math.min(100, options.searchSpss ?? 100)),
+      searchSlices: options.searchSlices,
+      drillDownLimit: Math.max(1, options.drillDownLimit ?? 10),
+      metricsRetryMs: options.metricsRetryMs ?? 10 * 60_000,
+      now: options.now ?? Date.now,
+    };
+    this.maxRangeMs = options.maxMetricsRangeMs;
+  }
+
+  /** The metrics range cap in use (learned from the server when it refused a longer range). */
+  get metricsRangeCapMs(): number | undefined {
+    return this.maxRangeMs;
+  }
+
+  async load(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot> {
+    const check = checkFilter(req.filter);
+    if (!check.ok) throw new TempoError('badRequest', `tempoLens.filter is not valid: ${check.error}`);
+    this.lastFilter = check.conditions;
+    const caps = await this.client.capabilities(signal);
+    throwIfAborted(signal);
+    const q: StatsQueryOptions = { filter: check.conditions, services: req.services, scopedIntrinsics: caps.scopedIntrinsics };
+    const notes: string[] = [];
+    const wantMetrics =
+      this.opts.mode === 'metrics' ||
+      (this.opts.mode === 'auto' && caps.traceqlMetrics !== false && this.opts.now() >= this.metricsUnavailableUntil);
+
+    if (wantMetrics) {
+      if (this.maxRangeMs === undefined) this.maxRangeMs = defaultCapFor(caps.version);
+      try {
+        const snap = await this.loadMetrics(req.window, q, signal);
+        if (snap.functions.length > 0 || this.opts.mode === 'metrics') return snap;
+        // Empty metrics: nothing happened, or metrics cannot see these spans (PITFALLS 2). Ask search.
+        const probe = await this.client.search(
+          { q: codeSpansProbeQuery(q), start: unixSeconds(req.window.startMs), end: Math.ceil(req.window.endMs / 1000), limit: 1, spss: 1 },
+          signal,
+        );
+        if (probe.traces.length === 0) return snap;
+        this.metricsUnavailableUntil = this.opts.now() + this.opts.metricsRetryMs;
+        notes.push(this.fallbackNote('TraceQL metrics returned no series for spans that search does find'));
+      } catch (e) {
+        // A TraceQL parse error comes from the user's filter: search would fail the same way, and
+        // metrics must not be written off for it.
+        if (signal.aborted || !metricsFailureIsRecoverable(e) || this.opts.mode === 'metrics' || e.traceqlPosition !== undefined) throw e;
+        this.metricsUnavailableUntil = this.opts.now() + this.opts.metricsRetryMs;
+        if (/not configured|local.?blocks|generator/i.test(`${e.body ?? ''} ${e.message}`)) this.client.noteMetricsUnavailable?.(e.body ?? e.message);
+        notes.push(this.fallbackNote(`TraceQL metrics failed: ${e.message}`));
+      }
+    } else if (this.opts.mode === 'auto' && caps.traceqlMetrics === false) {
+      notes.push(this.fallbackNote(`Tempo ${caps.version ?? ''} cannot run TraceQL metrics`.replace('  ', ' ')));
+    }
+    return this.loadSearch(req.window, q, notes, signal);
+  }
+
+  private fallbackNote(reason: string): string {
+    if (this.hintShown) return `${reason}; figures come from a sampled search.`;
+    this.hintShown = true;
+    return `${reason}. ${ENABLE_METRICS_HINT}`;
+  }
+
+  /** Metrics path: 3 queries per chunk whatever the number of functions; chunks sized to the server's cap. */
+  private async loadMetrics(window: TimeWindow, q: StatsQueryOptions, signal: AbortSignal): Promise<StatsSnapshot> {
+    const baseStep = stepFor(window);
+    // Remembered per window length, so a refresh does not hit the size limit again.
+    let coarsen = this.coarsenFor?.baseStep === baseStep ? this.coarsenFor.coarsen : 1;
+    for (let attempt = 0; ; attempt++) {
+      // Every step divides the next chunk boundary: coarser steps stay multiples of the base step.
+      const step = baseStep * coarsen;
+      const aligned = alignWindow(window, step);
+      const stepArg = `${Math.round(step / 1000)}s`;
+      const kinds: readonly MetricsKind[] = ['count', 'errors', 'histogram'];
+      const queries = kinds.map((k) => ({ kind: k, q: metricsQuery(k, q) }));
+      const cap = this.maxRangeMs ?? Infinity;
+      const chunks = splitWindow(aligned, cap, step);
+      const tasks: ((s: AbortSignal) => Promise<{ kind: MetricsKind; resp: QueryRangeResponse }>)[] = [];
+      for (const c of chunks) {
+        for (const qq of queries) {
+          const params = { start: c.startMs / 1000, end: c.endMs / 1000, step: stepArg };
+          tasks.push(async (s) => {
+            if (qq.kind === 'histogram' && this.durationKind === 'quantiles') {
+              return { kind: 'quantiles', resp: await this.client.metricsQueryRange({ ...params, q: metricsQuery('quantiles', q) }, s) };
+            }
+            try {
+              return { kind: qq.kind, resp: await this.client.metricsQueryRange({ ...params, q: qq.q }, s) };
+            } catch (e) {
+              if (qq.kind === 'histogram' && isTempoError(e) && e.kind === 'badRequest' && maxRangeFromError(e.body ?? '') === null &&
+                  (e.traceqlPosition !== undefined || /histogram/i.test(e.body ?? ''))) {
+                // No histogram_over_time here (before 2.5, some gateways): per-step quantiles instead,
+                // still one query per chunk, merged by call-weighting.
+                this.durationKind = 'quantiles';
+                return { kind: 'quantiles', resp: await this.client.metricsQueryRange({ ...params, q: metricsQuery('quantiles', q) }, s) };
+              }
+              throw e;
+            }
+          });
+        }
+      }
+      let results: { kind: MetricsKind; resp: QueryRangeResponse }[];
+      try {
+        results = await runBounded(tasks, this.opts.concurrency, signal);
+      } catch (e) {
+        const learned = isTempoError(e) && e.kind === 'badRequest' ? maxRangeFromError(e.body ?? e.message) : null;
+        if (learned !== null && attempt < 6 && learned < cap && learned >= step) {
+          this.maxRangeMs = learned;
+          continue;
+        }
+        // Thousands of functions × every step can outgrow the response cap: fewer, wider steps
+        // shrink every series (the request count stays the same).
+        const coarser = coarsen * 4;
+        if (isTempoError(e) && e.kind === 'tooLarge' && attempt < 6 && baseStep * coarser <= Math.min(cap, aligned.endMs - aligned.startMs)) {
+          coarsen = coarser;
+          this.coarsenFor = { baseStep, coarsen };
+          continue;
+        }
+        throw e;
+      }
+      const acc = new MetricsAccumulator(aligned, step);
+      // Chronological order keeps the per-series step lists sorted (cheap boundary de-duplication).
+      for (const r of results) acc.add(r.kind, r.resp);
+      const notes: string[] = [];
+      notes.push(
+        this.durationKind === 'histogram'
+          ? 'Percentiles are estimates from TraceQL metrics (log2 duration buckets): within a factor of two of the true value.'
+          : 'Percentiles are estimates from TraceQL metrics: rebuilt from per-step quantiles weighted by calls (this Tempo has no histogram_over_time), within about a factor of two.',
+      );
+      if (coarsen > 1) notes.push(`The latency series uses ${Math.round(step / 60_000)}-minute steps: finer steps made Tempo's answer too large for this many functions.`);
+      if (chunks.length > 1) notes.push(`The window was queried in ${chunks.length} chunks of at most ${formatHours(this.maxRangeMs ?? 0)} (the server's TraceQL-metrics range limit).`);
+      if (acc.partialMessage !== null) notes.push(`Tempo truncated the metrics (${acc.partialMessage}); narrow tempoLens.filter to see every function.`);
+      const functions = acc.finish().sort(compareHotspots);
+      return { window: aligned, origin: 'metrics', functions, notes };
+    }
+  }
+
+  /** Search fallback: the window in slices (search is "first N found"), exact percentiles over the sample. */
+  private async loadSearch(window: TimeWindow, q: StatsQueryOptions, notes: string[], signal: AbortSignal): Promise<StatsSnapshot> {
+    const slices = sliceWindow(window, this.opts.searchSlices ?? searchSlicesFor(window));
+    const query = statsSearchQuery(q);
+    // Slices overlap at their edges (search returns traces that overlap the range): skip a trace
+    // an earlier slice already delivered, at trace level (cheaper than a per-span id set).
+    const agg = new SpanAggregator(false, 5);
+    const seenTraces = new Set<string>();
+    let spans = 0;
+    let matched = 0;
+    let truncatedSlices = 0;
+    const tasks = slices.map((sl) => async (s: AbortSignal) => {
+      const resp = await this.client.search(
+        { q: query, start: unixSeconds(sl.startMs), end: Math.max(unixSeconds(sl.startMs) + 1, Math.ceil(sl.endMs / 1000)), limit: this.opts.searchLimit, spss: this.opts.searchSpss },
+        s,
+      );
+      // Aggregate as each slice lands: the response can be dropped right after.
+      const fresh: string[] = [];
+      forEachSearchSpan(resp, (f) => agg.add(f), (id) => {
+        if (seenTraces.has(id)) return true;
+        fresh.push(id);
+        return false;
+      });
+      for (const id of fresh) seenTraces.add(id);
+      const m = matchedOf(resp);
+      spans += m.spans;
+      matched += m.matched;
+      if (resp.traces.length >= this.opts.searchLimit) truncatedSlices++;
+      return null;
+    });
+    await runBounded(tasks, this.opts.concurrency, signal);
+    const complete = truncatedSlices === 0 && matched <= spans;
+    const step = stepFor(window);
+    const fns = agg.finish({ window, origin: 'search', stepMs: step, sampled: true }).map((f) =>
+      complete ? { ...f, sample: { spans: f.calls, matched: f.calls } } : f,
+    );
+    fns.sort(compareHotspots);
+    if (complete) notes.push(`Figures from search: all ${agg.spans} matching spans in the window were read; percentiles are exact.`);
+    else notes.push(`Figures are sampled: ${agg.spans} spans of ≥${Math.max(matched, agg.spans)} matched (${slices.length} slices of the window, ${this.opts.searchLimit} traces each); percentiles are exact over the sample.`);
+    return { window, origin: 'search', functions: fns, notes };
+  }
+
+  /**
+   * Exact figures for the functions of one namespace or file (PITFALLS 1: metrics quantiles are
+   * log2 estimates; the methods of the file in front of the user deserve exact ones). One sliced
+   * search narrowed to that scope; the result says it is a sample when it is one.
+   */
+  async refine(req: StatsRequest & { readonly namespace?: string; readonly filePath?: string }, signal: AbortSignal): Promise<StatsSnapshot> {
+    const check = checkFilter(req.filter);
+    if (!check.ok) throw new TempoError('badRequest', `tempoLens.filter is not valid: ${check.error}`);
+    const caps = await this.client.capabilities(signal);
+    const scope: string[] = [];
+    if (req.namespace !== undefined) {
+      const ns = stringLiteral(req.namespace);
+      // Old attributes carry the namespace; new ones fold it into code.function.name.
+      scope.push(`(span.code.namespace = ${ns} || span.code.function.name =~ ${stringLiteral(`${regexEscape(req.namespace)}(\\.|::|#|:|/).*`)})`);
+    }
+    if (req.filePath !== undefined) {
+      const fp = stringLiteral(req.filePath);
+      scope.push(`(span.code.file.path = ${fp} || span.code.filepath = ${fp})`);
+    }
+    const filter = [check.conditions, ...scope].filter((c) => c !== '').map((c) => `(${c})`).join(' && ');
+    return this.loadSearch(req.window, { filter, services: req.services, scopedIntrinsics: caps.scopedIntrinsics }, [], signal);
+  }
+
+  /**
+   * One function's slowest spans (search is not sorted: a duration threshold is raised until the
+   * result is complete, at most 4 searches) and its most recent erroring spans.
+   */
+  async drillDown(ref: CodeRef, service: string | null, window: TimeWindow, signal: AbortSignal): Promise<DrillDown> {
+    const caps = await this.client.capabilities(signal);
+    const k = this.opts.drillDownLimit;
+    const limit = Math.max(20, k * 5);
+    const base = { scopedIntrinsics: caps.scopedIntrinsics, filter: this.lastFilter };
+    const start = unixSeconds(window.startMs);
+    const end = Math.max(start + 1, Math.ceil(window.endMs / 1000));
+
+    const slowest = async (): Promise<SpanHit[]> => {
+      const best = new Map<string, SpanHit>();
+      let threshold: number | undefined;
+      for (let round = 0; round < 4; round++) {
+        const resp = await this.client.search({ q: drillDownQuery(ref, service, { ...base, minDurationMs: threshold }), start, end, limit, spss: 100 }, signal);
+        forEachSearchSpan(resp, (f) => {
+          const id = `${f.traceId}${f.spanId}`;
+          if (!best.has(id)) best.set(id, spanHitOf(f));
+        });
+        const m = matchedOf(resp);
+        const truncated = resp.traces.length >= limit || m.matched > m.spans;
+        if (!truncated) break;
+        const sorted = [...best.values()].sort((a, b) => b.durationMs - a.durationMs);
+        const kth = sorted[k - 1]?.durationMs;
+        if (kth === undefined || kth <= (threshold ?? 0)) break;
+        threshold = kth;
+      }
+      return [...best.values()].sort((a, b) => b.durationMs - a.durationMs).slice(0, k);
+    };
+    const errors = async (): Promise<SpanHit[]> => {
+      const resp = await this.client.search({ q: drillDownQuery(ref, service, { ...base, errorsOnly: true }), start, end, limit, spss: 100 }, signal);
+      const hits: SpanHit[] = [];
+      forEachSearchSpan(resp, (f) => {
+        if (f.status === 'error' || f.statusMessage !== null) hits.push(spanHitOf({ ...f, status: 'error' }));
+      });
+      return hits.sort((a, b) => b.startMs - a.startMs).slice(0, k);
+    };
+    const [s, e] = await Promise.all([slowest(), errors()]);
+    return { slowest: s, errors: e };
+  }
+}
+
+function defaultCapFor(version: string | null): number {
+  const m = version === null ? null : /^\s*v?(\d+)\./.exec(version);
+  const major = m === null ? 2 : Number(m[1]);
+  return major >= 3 ? 24 * 3_600_000 : 3 * 3_600_000;
+}
+
+function formatHours(ms: number): string {
+  const h = ms / 3_600_000;
+  return Number.isInteger(h) ? `${h} h` : `${Math.round(ms / 60_000)} min`;
+}
