@@ -1,5 +1,13 @@
 // Span attributes → CodeRef, across both generations of the OpenTelemetry `code.*` conventions.
 import type { Attributes, AttrValue, CodeRef } from '../shared/model';
+import { ALL_FAMILIES, baseKey, FAMILY_EXTS, isIdentifier, type LangFamily, type RefKey } from './lang/common';
+import { csharpKeys, looksDotnet } from './lang/csharp';
+import { goKeys, looksGo } from './lang/go';
+import { javaKeys, looksJvm } from './lang/java';
+import { jsKeys } from './lang/js';
+import { looksPhp, phpKeys } from './lang/php';
+import { pythonKeys } from './lang/python';
+import { rubyKeys } from './lang/ruby';
 
 /** Attribute names, old and new generation (semconv ≤1.29 and ≥1.30). */
 export const CODE_ATTRS = {
@@ -30,10 +38,19 @@ function int(v: AttrValue | undefined): number | null {
  */
 export function splitQualifiedName(fq: string): { namespace: string | null; function: string } {
   const name = fq.replace(/\(.*\)$/s, '').trim() || fq.trim();
-  for (const sep of ['::', '#']) {
-    const i = name.lastIndexOf(sep);
-    if (i > 0 && i + sep.length < name.length) return { namespace: name.slice(0, i), function: name.slice(i + sep.length) };
+  // Ruby `A::B#m` is a method of A::B; `A::B.m` a class method of A::B.
+  const hash = name.lastIndexOf('#');
+  if (hash > 0 && hash + 1 < name.length) return { namespace: name.slice(0, hash), function: name.slice(hash + 1) };
+  const i = name.lastIndexOf('::');
+  if (i > 0 && i + 2 < name.length) {
+    const tail = name.slice(i + 2);
+    const dot = tail.lastIndexOf('.');
+    if (dot > 0 && dot + 1 < tail.length && /^[A-Z]/.test(tail)) return { namespace: name.slice(0, i + 2 + dot), function: tail.slice(dot + 1) };
+    return { namespace: name.slice(0, i), function: tail };
   }
+  // PHP namespaced function: `App\\Support\\format_money`.
+  const bs = name.lastIndexOf('\\');
+  if (bs > 0 && bs + 1 < name.length && !name.includes('.')) return { namespace: name.slice(0, bs), function: name.slice(bs + 1) };
   // A dot inside Go receiver parentheses or a generic/lambda suffix is not a separator.
   let depth = 0;
   for (let i = name.length - 1; i > 0; i--) {
@@ -94,4 +111,90 @@ export function formatCodeRef(ref: CodeRef): string {
   const name = ref.namespace ? `${ref.namespace}.${ref.function}` : ref.function;
   if (ref.filePath === null) return name;
   return `${name} (${ref.filePath}${ref.line !== null ? `:${ref.line}` : ''})`;
+}
+
+/** Extra facts from the span that narrow a match but are not part of the aggregation key. */
+export interface CodeRefHints {
+  /** Language family from `telemetry.sdk.language` / `process.runtime.name`, when known. */
+  readonly language: LangFamily | null;
+  /** Parameter types (`code.function.parameter.types` = `Int32|String`), when an emitter sets them. */
+  readonly paramTypes: readonly string[] | null;
+}
+
+export const NO_HINTS: CodeRefHints = { language: null, paramTypes: null };
+
+/** Maps `telemetry.sdk.language` / `process.runtime.name` values to a language family. */
+export function languageFamily(value: string | null): LangFamily | null {
+  switch ((value ?? '').toLowerCase()) {
+    case 'java': case 'kotlin': case 'jvm': case 'openjdk runtime environment': case 'java(tm) se runtime environment': return 'jvm';
+    case 'python': case 'cpython': case 'pypy': return 'python';
+    case 'dotnet': case '.net': case '.net core': case '.net framework': case 'csharp': return 'dotnet';
+    case 'go': case 'golang': return 'go';
+    case 'nodejs': case 'webjs': case 'node': case 'node.js': case 'javascript': case 'typescript': case 'bun': case 'deno': return 'js';
+    case 'ruby': return 'ruby';
+    case 'php': return 'php';
+    default: return null;
+  }
+}
+
+/** Reads the hints from span attributes (and resource attributes when given separately). */
+export function codeRefHintsFromAttributes(attrs: Attributes, resource?: Attributes): CodeRefHints {
+  const lang = str(attrs['telemetry.sdk.language']) ?? str(resource?.['telemetry.sdk.language']) ??
+    str(attrs['process.runtime.name']) ?? str(resource?.['process.runtime.name']);
+  const params = str(attrs['code.function.parameter.types']);
+  return {
+    language: languageFamily(lang),
+    paramTypes: params !== null ? params.split(/[|,]/).map((p) => p.trim()).filter((p) => p !== '') : null,
+  };
+}
+
+function familyOfPath(path: string | null): LangFamily | null {
+  if (path === null) return null;
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  if (!ext) return null;
+  for (const f of ALL_FAMILIES) if (FAMILY_EXTS[f].includes(ext)) return f;
+  if (ext === 'groovy' || ext === 'scala') return 'jvm';
+  return null;
+}
+
+/** Which language families may have produced this reference, most plausible first. */
+export function plausibleFamilies(ref: CodeRef, hints: CodeRefHints = NO_HINTS): LangFamily[] {
+  if (hints.language) return [hints.language];
+  const byPath = familyOfPath(ref.filePath);
+  if (byPath) return [byPath];
+  const ns = ref.namespace ?? '';
+  if (looksPhp(ref)) return ['php'];
+  if (ns.includes('::')) return ['ruby', 'php'];
+  if (looksDotnet(ref)) return ['dotnet'];
+  if (looksJvm(ref)) return ['jvm'];
+  if (looksGo(ref)) return ['go'];
+  if (ns !== '' && /^[A-Z]\w*$/.test(ns)) return ['js', 'ruby', 'python', 'php', 'jvm', 'dotnet'];
+  return ['jvm', 'dotnet', 'python', 'go', 'js', 'ruby', 'php'];
+}
+
+/**
+ * Every interpretation of a reference as source coordinates, per plausible language, in the order
+ * the matcher should trust them. A reference with only a bare function name (and no file) yields
+ * `bare` keys: the matcher accepts them only when the name is unique in the workspace.
+ */
+export function refKeys(ref: CodeRef, hints: CodeRefHints = NO_HINTS): RefKey[] {
+  const families = plausibleFamilies(ref, hints);
+  if (ref.namespace === null) {
+    const fn = ref.function.trim();
+    if (!isIdentifier(fn.replace(/[?!]$/, ''))) return [];
+    return families.map((f) => baseKey(f, { function: fn, bare: ref.filePath === null, confidence: ref.filePath === null ? 0.5 : 0.95 }));
+  }
+  const keys: RefKey[] = [];
+  for (const f of families) {
+    switch (f) {
+      case 'jvm': keys.push(...javaKeys(ref)); break;
+      case 'python': keys.push(...pythonKeys(ref)); break;
+      case 'dotnet': keys.push(...csharpKeys(ref)); break;
+      case 'go': keys.push(...goKeys(ref)); break;
+      case 'js': keys.push(...jsKeys(ref)); break;
+      case 'ruby': keys.push(...rubyKeys(ref)); break;
+      case 'php': keys.push(...phpKeys(ref)); break;
+    }
+  }
+  return keys;
 }

@@ -1,0 +1,98 @@
+// Shared shapes of per-language code-reference interpretations (RefKey), language families and file-name hints.
+import type { SourceLanguage } from '../match';
+
+export type LangFamily = 'jvm' | 'python' | 'dotnet' | 'go' | 'js' | 'ruby' | 'php';
+
+export const ALL_FAMILIES: readonly LangFamily[] = ['jvm', 'python', 'dotnet', 'go', 'js', 'ruby', 'php'];
+
+/** Where a runtime name's source file is expected by language convention. */
+export interface FileHint {
+  /** Trailing directory components the file's folder must end with ([] = any folder). */
+  readonly dirs: readonly string[];
+  /** File names without extension ([] = any file in the folder). */
+  readonly stems: readonly string[];
+  /** Compare stems case- and separator-insensitively (`user-service.ts` ≈ `UserService`). */
+  readonly looseStem: boolean;
+  readonly exts: readonly string[];
+}
+
+/** One interpretation of a runtime code reference in one language family. */
+export interface RefKey {
+  readonly family: LangFamily;
+  /** Package/namespace/module as the language declares it: Java package, C# or PHP namespace, Go import path or package name, Python dotted module. Null = unknown. */
+  readonly namespace: string | null;
+  /** Enclosing types (and, for Python `<locals>`, functions), outermost first; null = unknown (any). Anonymous classes are their ordinal (`1`). */
+  readonly types: readonly string[] | null;
+  /** Source function name; null = the innermost type itself is the target (lambda classes). */
+  readonly function: string | null;
+  /** The function is a constructor (`<init>`, `.ctor`). */
+  readonly isConstructor: boolean;
+  /** Kotlin: top-level functions live in this JVM class (`FooKt`). */
+  readonly fileClass: string | null;
+  /** What the runtime name said that the source does not spell (`lambda body in main`), for the reason. */
+  readonly note: string | null;
+  /** Upper bound of the confidence for this interpretation. */
+  readonly confidence: number;
+  readonly fileHints: readonly FileHint[];
+  /** Namespace belongs to a framework/runtime library (ranked down / not matched in the workspace). */
+  readonly thirdParty: boolean;
+  /** Only a bare function name is known: a match needs uniqueness in the whole workspace. */
+  readonly bare: boolean;
+}
+
+export function familyOf(l: SourceLanguage): LangFamily | null {
+  switch (l) {
+    case 'java': case 'kotlin': return 'jvm';
+    case 'python': return 'python';
+    case 'csharp': return 'dotnet';
+    case 'go': return 'go';
+    case 'javascript': case 'typescript': return 'js';
+    case 'ruby': return 'ruby';
+    case 'php': return 'php';
+    default: return null;
+  }
+}
+
+export const FAMILY_EXTS: Readonly<Record<LangFamily, readonly string[]>> = {
+  jvm: ['java', 'kt', 'kts'],
+  python: ['py'],
+  dotnet: ['cs'],
+  go: ['go'],
+  js: ['ts', 'tsx', 'mts', 'cts', 'js', 'mjs', 'cjs', 'jsx'],
+  ruby: ['rb'],
+  php: ['php'],
+};
+
+export function baseKey(family: LangFamily, fields: Partial<RefKey> & { function: string | null }): RefKey {
+  return {
+    family,
+    namespace: null,
+    types: null,
+    isConstructor: false,
+    fileClass: null,
+    note: null,
+    confidence: 0.95,
+    fileHints: [],
+    thirdParty: false,
+    bare: false,
+    ...fields,
+  };
+}
+
+/** `FooBarBaz` → `foo_bar_baz` (Ruby/Python file naming). */
+export function snakeCase(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+/** Lower-case letters and digits only: how loose stems are compared. */
+export function looseName(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export function isIdentifier(s: string): boolean {
+  return /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(s);
+}
+
+export function startsWithAny(s: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((p) => s === p.replace(/[.\\:/]$/, '') || s.startsWith(p));
+}

@@ -1,0 +1,476 @@
+// Ranks workspace symbols against a normalised code reference, deterministically, with a confidence and a one-sentence reason.
+import type { CodeLocation, CodeRef } from '../shared/model';
+import { familyOf, type LangFamily, type RefKey } from './lang/common';
+
+export type SourceLanguage = 'java' | 'kotlin' | 'python' | 'csharp' | 'go' | 'javascript' | 'typescript' | 'ruby' | 'php' | 'other';
+
+/** A range in a document, 0-based lines and columns (UTF-16 columns when from VS Code, byte-ish from tree-sitter for ASCII). */
+export interface Range0 {
+  readonly startLine: number;
+  readonly startCol: number;
+  readonly endLine: number;
+  readonly endCol: number;
+}
+
+export type ContainerKind = 'type' | 'anonymous' | 'companion' | 'function' | 'module';
+
+export interface SymbolContainer {
+  readonly kind: ContainerKind;
+  /** Source name; anonymous classes get their javac ordinal (`1`, `2`). */
+  readonly name: string;
+}
+
+export type SymbolKind = 'function' | 'method' | 'constructor' | 'type';
+
+export interface SymbolInfo {
+  readonly name: string;
+  readonly kind: SymbolKind;
+  /** Enclosing types/modules/functions, outermost first (package/namespace excluded: see `namespace`). */
+  readonly containers: readonly SymbolContainer[];
+  /** Java/Kotlin package, C# or PHP namespace, Go package clause; null when the language has none. */
+  readonly namespace: string | null;
+  readonly nameRange: Range0;
+  /** Whole declaration including its annotations/decorators. */
+  readonly fullRange: Range0;
+  /** Parameter types as written (the parameter name when untyped). */
+  readonly params: readonly string[];
+  /** Annotation/decorator/attribute texts as written (`@Cacheable(value = "jwks")`). */
+  readonly annotations: readonly string[];
+  readonly language: SourceLanguage;
+  /** Ruby `def self.x`, Java/C#/PHP `static`. */
+  readonly isStatic: boolean;
+  /** Generic arity of a type (C# `Repo<T>` → 1), 0 otherwise. */
+  readonly arity: number;
+}
+
+export interface FileSymbols {
+  readonly language: SourceLanguage;
+  /** Kotlin: the JVM class of top-level functions (`FooKt` or `@file:JvmName`). */
+  readonly jvmName: string | null;
+  readonly symbols: readonly SymbolInfo[];
+  readonly origin: 'tree-sitter' | 'scanner' | 'language-server';
+}
+
+/** How a candidate file was found; decides how much the file itself vouches for the match. */
+export type FileVia = 'path' | 'convention' | 'scan';
+
+export interface CandidateFile {
+  /** Workspace-relative, forward slashes. */
+  readonly path: string;
+  readonly symbols: FileSymbols;
+  readonly via: FileVia;
+  /** Matching trailing path components when found through `code.file.path`. */
+  readonly pathComponents: number;
+  /** Go import path of the file's directory when a go.mod was found. */
+  readonly goImportPath: string | null;
+  /** A line mapping applied to `ref.line` (source maps): the line to use in this file, 1-based. */
+  readonly mappedLine: number | null;
+  /** How `code.file.path` led here (`path suffix`, `source map of dist/x.js`, `learned prefix /app/ for api`). */
+  readonly pathHow?: string;
+}
+
+export interface MatchHints {
+  /** `code.function.parameter.types` (Digma) or similar, split. */
+  readonly paramTypes: readonly string[] | null;
+  /** `service.name`: prefers a file under a folder of that name when the same symbol exists twice. */
+  readonly service: string | null;
+  /** True when the caller searched every file of the workspace (needed to call a bare name unique). */
+  readonly exhaustive: boolean;
+}
+
+export interface RankedCandidate {
+  readonly file: string;
+  /** 1-based line of the symbol name. */
+  readonly line: number;
+  readonly symbol: string;
+  readonly score: number;
+  readonly accepted: boolean;
+  /** Why it was kept or rejected. */
+  readonly why: string;
+}
+
+export interface MatchOutcome {
+  readonly location: CodeLocation | null;
+  readonly candidates: readonly RankedCandidate[];
+  readonly reason: string;
+}
+
+export interface MatchInput {
+  readonly ref: CodeRef;
+  readonly keys: readonly RefKey[];
+  /** Candidate files with their symbols; a file found several ways should appear once, with its strongest `via`. */
+  readonly files: readonly CandidateFile[];
+  readonly hints: MatchHints;
+}
+
+interface Scored {
+  readonly file: CandidateFile;
+  readonly sym: SymbolInfo;
+  readonly key: RefKey;
+  readonly score: number;
+  readonly accepted: boolean;
+  readonly why: string;
+  readonly lineInside: boolean | null;
+}
+
+const LANG_NAME: Readonly<Record<LangFamily, string>> = {
+  jvm: 'Java/Kotlin', python: 'Python', dotnet: '.NET', go: 'Go', js: 'JS/TS', ruby: 'Ruby', php: 'PHP',
+};
+
+/** How a symbol is shown to users: `TokenService.getToken`, `Outer.Inner.<init>`, `TokenService.$1.run`. */
+export function displaySymbol(sym: SymbolInfo): string {
+  const parts = sym.containers.map((c) => (c.kind === 'anonymous' ? `$${c.name}` : c.name));
+  parts.push(sym.name);
+  return parts.join(sym.language === 'ruby' ? '::' : '.');
+}
+
+/** Containers as a runtime name spells them: javac/.NET/Go/JS names skip enclosing methods; Python `<locals>` and Ruby keep theirs. */
+function runtimeContainers(sym: SymbolInfo, family: LangFamily): string[] {
+  const keepFunctions = family === 'python';
+  return sym.containers.filter((c) => keepFunctions || c.kind !== 'function').map((c) => c.name);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function dirSegments(path: string): string[] {
+  const segs = path.split('/');
+  segs.pop();
+  return segs;
+}
+
+/** `src/app/users/service.py` → [src, app, users, service]; `pkg/__init__.py` → [pkg]. */
+export function pythonModulePath(path: string): string[] {
+  const segs = path.replace(/\.pyi?$/, '').split('/');
+  if (segs[segs.length - 1] === '__init__') segs.pop();
+  return segs;
+}
+
+function endsWith(list: readonly string[], tail: readonly string[]): boolean {
+  if (tail.length > list.length) return false;
+  const off = list.length - tail.length;
+  return tail.every((t, i) => list[off + i] === t);
+}
+
+function namespaceCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { ok: boolean; why: string; penalty: number } {
+  const want = key.namespace;
+  if (want === null) {
+    if ((key.family === 'jvm' || key.family === 'dotnet' || key.family === 'php') && sym.namespace !== null && !key.bare && key.types !== null) {
+      return { ok: true, why: `no package given (file declares ${sym.namespace})`, penalty: 0.05 };
+    }
+    return { ok: true, why: '', penalty: 0 };
+  }
+  switch (key.family) {
+    case 'jvm':
+    case 'dotnet':
+      return sym.namespace === want
+        ? { ok: true, why: `${key.family === 'jvm' ? 'package' : 'namespace'} ${want}`, penalty: 0 }
+        : { ok: false, why: `${key.family === 'jvm' ? 'package' : 'namespace'} ${sym.namespace ?? '(none)'} ≠ ${want}`, penalty: 0 };
+    case 'php': {
+      const have = (sym.namespace ?? '').replace(/^\\/, '');
+      return have === want ? { ok: true, why: `namespace ${want}`, penalty: 0 } : { ok: false, why: `namespace ${have || '(global)'} ≠ ${want}`, penalty: 0 };
+    }
+    case 'go': {
+      if (want.includes('/')) {
+        if (file.goImportPath !== null) {
+          return file.goImportPath === want
+            ? { ok: true, why: `import path ${want}`, penalty: 0 }
+            : { ok: false, why: `import path ${file.goImportPath} ≠ ${want}`, penalty: 0 };
+        }
+        const dirs = dirSegments(file.path);
+        const wantSegs = want.split('/');
+        const n = Math.min(dirs.length, wantSegs.length);
+        const ok = n > 0 && endsWith(wantSegs, dirs.slice(dirs.length - n)) || endsWith(dirs, wantSegs.slice(-Math.min(2, wantSegs.length)));
+        return ok ? { ok: true, why: `folder ${dirs.join('/')} ends the import path ${want}`, penalty: 0.03 } : { ok: false, why: `folder ${dirs.join('/') || '.'} is not ${want}`, penalty: 0 };
+      }
+      return sym.namespace === want ? { ok: true, why: `package ${want}`, penalty: 0.02 } : { ok: false, why: `package ${sym.namespace ?? '?'} ≠ ${want}`, penalty: 0 };
+    }
+    case 'python': {
+      const mod = pythonModulePath(file.path);
+      return endsWith(mod, want.split('.'))
+        ? { ok: true, why: `module ${want}`, penalty: 0 }
+        : { ok: false, why: `module ${mod.join('.')} ≠ ${want}`, penalty: 0 };
+    }
+    default:
+      return { ok: true, why: '', penalty: 0 };
+  }
+}
+
+function nameMatches(key: RefKey, sym: SymbolInfo): boolean {
+  if (key.function === null) {
+    const types = key.types ?? [];
+    return sym.kind === 'type' && types.length > 0 && sym.name === types[types.length - 1];
+  }
+  if (sym.kind === 'type') return false;
+  if (key.isConstructor) return sym.name === key.function && (sym.kind === 'constructor' || key.function === '__construct');
+  return sym.name === key.function;
+}
+
+function containersCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { ok: boolean; why: string } {
+  const have = runtimeContainers(sym, key.family);
+  if (key.fileClass !== null) {
+    if (have.length === 0 && file.symbols.jvmName === key.fileClass) return { ok: true, why: `top-level function of ${key.fileClass}` };
+    return { ok: false, why: have.length > 0 ? `declared in ${have.join('.')}, not top-level` : `file class ${file.symbols.jvmName ?? '?'} ≠ ${key.fileClass}` };
+  }
+  if (key.types === null) return { ok: true, why: '' };
+  const want = key.function === null ? key.types.slice(0, -1) : key.types;
+  if (sameList(have, want)) return { ok: true, why: want.length > 0 ? `in ${want.join('.')}` : 'top-level' };
+  return { ok: false, why: `enclosed by ${have.join('.') || '(top level)'}, expected ${want.join('.') || '(top level)'}` };
+}
+
+const ALIASES: Readonly<Record<string, string>> = {
+  int32: 'int', int64: 'long', int16: 'short', boolean: 'bool', single: 'float', double: 'double', string: 'string',
+  integer: 'int', char: 'char', byte: 'byte', object: 'object', decimal: 'decimal', uint32: 'uint', uint64: 'ulong',
+};
+
+function normType(t: string): string {
+  const base = t.replace(/<.*>$/s, '').replace(/\[.*\]$/s, '').replace(/[?*&]/g, '').trim().split(/[.:\\]/).pop() ?? t;
+  const l = base.toLowerCase();
+  return ALIASES[l] ?? l;
+}
+
+function paramsMatch(hint: readonly string[], params: readonly string[]): boolean {
+  return hint.length === params.length && hint.every((h, i) => normType(h) === normType(params[i]!));
+}
+
+function contains(sym: SymbolInfo, line1: number): boolean {
+  const l = line1 - 1;
+  return sym.fullRange.startLine <= l && l <= sym.fullRange.endLine;
+}
+
+function rangeSize(sym: SymbolInfo): number {
+  return (sym.fullRange.endLine - sym.fullRange.startLine) * 10000 + (sym.fullRange.endCol - sym.fullRange.startCol);
+}
+
+function evaluate(ref: CodeRef, key: RefKey, file: CandidateFile, sym: SymbolInfo): Scored | null {
+  if (!nameMatches(key, sym)) return null;
+  const line = file.via === 'path' ? file.mappedLine ?? ref.line : null;
+  const lineInside = line !== null ? contains(sym, line) : null;
+  const base = { file, sym, key, lineInside };
+  if (key.thirdParty) return { ...base, score: 0, accepted: false, why: `${key.namespace ?? ''} is a framework/runtime namespace` };
+  const c = containersCheck(key, file, sym);
+  if (!c.ok) return { ...base, score: 0, accepted: false, why: c.why };
+  const n = file.symbols.origin === 'language-server' && familyOf(sym.language) !== key.family
+    ? { ok: true, why: 'namespace not checked (language-server symbols)', penalty: 0.2 }
+    : namespaceCheck(key, file, sym);
+  if (!n.ok) return { ...base, score: 0, accepted: false, why: n.why };
+  let score = key.confidence - n.penalty;
+  if (file.via === 'path') score += file.pathComponents >= 2 ? 0.03 : 0.01;
+  if (file.via === 'scan' && !key.bare) score -= 0.05;
+  if (lineInside === true) score += 0.02;
+  const why = [n.why, c.why].filter((w) => w !== '').join(', ');
+  return { ...base, score: Math.max(0, Math.min(0.99, score)), accepted: true, why };
+}
+
+function identity(s: Scored): string {
+  return `${s.file.path}\u0000${s.sym.containers.map((c) => c.name).join('.')}\u0000${s.sym.name}\u0000${s.sym.kind === 'type' ? 't' : 'f'}`;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function toRanked(s: Scored, accepted: boolean): RankedCandidate {
+  return { file: s.file.path, line: s.sym.nameRange.startLine + 1, symbol: displaySymbol(s.sym), score: round2(s.score), accepted, why: s.why };
+}
+
+function describeRef(ref: CodeRef): string {
+  const name = ref.namespace !== null ? `${ref.namespace}.${ref.function}` : ref.function;
+  return ref.filePath !== null ? `${name} (${ref.filePath}${ref.line !== null ? `:${ref.line}` : ''})` : name;
+}
+
+function serviceFolderMatch(path: string, service: string): boolean {
+  const norm = (x: string): string => x.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const want = norm(service);
+  return want !== '' && path.split('/').slice(0, -1).some((seg) => norm(seg) === want);
+}
+
+/**
+ * Ranks every symbol of the candidate files against every interpretation of the reference and
+ * picks one location or none. Deterministic: ties break by file path, then source order. Returns
+ * no location when nothing fits, when the namespace contradicts every same-named symbol, or when
+ * distinct symbols fit equally well (a guess would put figures on the wrong method).
+ */
+export function rankMatches(input: MatchInput): MatchOutcome {
+  const { ref, keys, hints } = input;
+  const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const scored: Scored[] = [];
+  for (const file of files) {
+    const fam = familyOf(file.symbols.language);
+    // Language-server symbols (languages without an extractor) are compared by name and containers only.
+    const anyFamily = file.symbols.origin === 'language-server';
+    for (const key of keys) {
+      if (key.family !== fam && !anyFamily) continue;
+      for (const sym of file.symbols.symbols) {
+        const s = evaluate(ref, key, file, sym);
+        if (s) scored.push(s);
+      }
+    }
+  }
+  // One verdict per symbol: the best interpretation wins.
+  const bySymbol = new Map<string, Scored>();
+  for (const s of scored) {
+    const id = `${identity(s)}\u0000${s.sym.nameRange.startLine}`;
+    const prev = bySymbol.get(id);
+    if (!prev || (s.accepted && !prev.accepted) || (s.accepted === prev.accepted && s.score > prev.score)) bySymbol.set(id, s);
+  }
+  const all = [...bySymbol.values()];
+  const accepted = all.filter((s) => s.accepted);
+  const rejected = all.filter((s) => !s.accepted);
+  const candidates = (picked: Scored | null): RankedCandidate[] =>
+    [...accepted.map((s) => toRanked(s, s === picked)), ...rejected.map((s) => toRanked(s, false))]
+      .sort((a, b) => Number(b.accepted) - Number(a.accepted) || b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  const none = (reason: string): MatchOutcome => ({ location: null, candidates: candidates(null), reason });
+  const what = describeRef(ref);
+
+  if (accepted.length === 0) {
+    if (keys.length === 0) return none(`${what} is not a function name this matcher can read.`);
+    if (keys.some((k) => k.thirdParty)) return none(`${what} belongs to a framework or runtime library, not to this workspace.`);
+    if (rejected.length > 0) {
+      // Explain with the most plausible interpretation's objection.
+      const r = [...rejected].sort((a, b) => keys.indexOf(a.key) - keys.indexOf(b.key))[0]!;
+      const n = rejected.length;
+      return none(`No match: ${n === 1 ? 'the only' : `all ${n}`} ${ref.function} found ${n === 1 ? 'contradicts' : 'contradict'} ${what} (${r.file.path}: ${r.why}).`);
+    }
+    if (files.length === 0) return none(`No workspace file fits ${what} by path or ${keys.map((k) => LANG_NAME[k.family]).filter((v, i, a) => a.indexOf(v) === i).join('/')} naming convention.`);
+    return none(`No symbol named ${ref.function} in ${files.length === 1 ? files[0]!.path : `the ${files.length} candidate files`}.`);
+  }
+
+  const bare = accepted.every((s) => s.key.bare);
+  const groups = new Map<string, Scored[]>();
+  for (const s of accepted) {
+    const id = identity(s);
+    const g = groups.get(id);
+    if (g) g.push(s);
+    else groups.set(id, [s]);
+  }
+  let groupList = [...groups.values()].map((g) => g.sort((a, b) => a.sym.nameRange.startLine - b.sym.nameRange.startLine));
+  const lineNote: string[] = [];
+
+  if (bare) {
+    if (!hints.exhaustive) return none(`Only the bare name ${ref.function} is known and the workspace was not searched completely, so it cannot be called unique.`);
+    if (groupList.length > 1 || groupList[0]!.length > 1) {
+      const n = accepted.length;
+      return none(`Only the bare name ${ref.function} is known and it is defined ${n} times in the workspace, so no single method can be chosen.`);
+    }
+    const s = groupList[0]![0]!;
+    return pick(s, Math.min(s.score, 0.5), `Only the bare name ${ref.function} is known; it is unique in the workspace (${s.file.path}), so the match is plausible but not certain.`);
+  }
+
+  // Several distinct symbols: the reported line, then the interpretation's score, then the service folder.
+  if (groupList.length > 1) {
+    const withLine = groupList.filter((g) => g.some((s) => s.lineInside === true));
+    if (withLine.length >= 1 && withLine.length < groupList.length) {
+      groupList = withLine;
+      lineNote.push(`line ${ref.line ?? '?'} lies inside it`);
+    }
+    if (groupList.length > 1 && withLine.length > 1) {
+      // Nested declarations both contain the line: the innermost one is the function that ran.
+      const inner = [...groupList].sort((a, b) => rangeSize(a.find((s) => s.lineInside)!.sym) - rangeSize(b.find((s) => s.lineInside)!.sym));
+      groupList = [inner[0]!];
+      lineNote.push(`line ${ref.line ?? '?'} lies inside it (innermost)`);
+    }
+  }
+  if (groupList.length > 1) {
+    const best = Math.max(...groupList.map((g) => Math.max(...g.map((s) => s.score))));
+    const top = groupList.filter((g) => g.some((s) => s.score >= best - 1e-9));
+    if (top.length < groupList.length) groupList = top;
+  }
+  if (groupList.length > 1 && hints.service !== null) {
+    const svc = hints.service;
+    const inSvc = groupList.filter((g) => serviceFolderMatch(g[0]!.file.path, svc));
+    if (inSvc.length === 1) {
+      groupList = inSvc;
+      lineNote.push(`it is under the ${svc} service folder`);
+    }
+  }
+  if (groupList.length > 1) {
+    const where = groupList.slice(0, 3).map((g) => `${g[0]!.file.path}:${g[0]!.sym.nameRange.startLine + 1}`).join(', ');
+    return none(`Ambiguous: ${groupList.length} different symbols fit ${what} equally (${where}); showing none rather than guessing.`);
+  }
+
+  const group = groupList[0]!;
+  let chosen = group[0]!;
+  let conf = chosen.score;
+  let overloadNote = '';
+  if (group.length > 1) {
+    const inside = group.filter((s) => s.lineInside === true);
+    const byParams = hints.paramTypes !== null ? group.filter((s) => paramsMatch(hints.paramTypes!, s.sym.params)) : [];
+    if (inside.length >= 1) {
+      chosen = inside.sort((a, b) => rangeSize(a.sym) - rangeSize(b.sym))[0]!;
+      overloadNote = `; of ${group.length} overloads, line ${ref.line ?? '?'} picks this one`;
+    } else if (byParams.length === 1) {
+      chosen = byParams[0]!;
+      overloadNote = `; of ${group.length} overloads, the parameter types (${hints.paramTypes!.join(', ')}) pick this one`;
+    } else {
+      conf = Math.min(conf, 0.75);
+      overloadNote = `; ${group.length} overloads share the name and nothing tells them apart, so this is the first declared`;
+    }
+  } else if (chosen.lineInside === false) {
+    conf = Math.min(conf, 0.8);
+    overloadNote = `; line ${ref.line ?? '?'} is outside it (the file may have changed)`;
+  }
+  const s = chosen;
+  const how = s.file.via === 'path'
+    ? `code.file.path resolved to ${s.file.path} by ${s.file.pathHow ?? 'path suffix'}${s.file.pathComponents > 0 && (s.file.pathHow ?? 'path suffix') === 'path suffix' ? ` (${s.file.pathComponents} trailing path component${s.file.pathComponents === 1 ? '' : 's'})` : ''}${s.file.mappedLine !== null && s.file.mappedLine !== ref.line ? `, mapped to line ${s.file.mappedLine}` : ''}`
+    : s.file.via === 'convention'
+      ? `${LANG_NAME[s.key.family]} naming convention led to ${s.file.path}`
+      : `a workspace search found it in ${s.file.path}`;
+  const origin = s.file.symbols.origin === 'language-server' ? ' (symbols from the language server)' : s.file.symbols.origin === 'scanner' ? ' (Kotlin declaration scanner)' : '';
+  const details = [s.why, ...lineNote].filter((w) => w !== '').join(', ');
+  const note = s.key.note !== null ? `; ${s.key.note}` : '';
+  const reason = `${what} → ${displaySymbol(s.sym)}: ${how}${origin}${details ? `, ${details}` : ''}${note}${overloadNote}.`;
+  return pick(s, conf, reason);
+
+  function pick(sel: Scored, confidence: number, reason: string): MatchOutcome {
+    return {
+      location: { file: sel.file.path, line: sel.sym.nameRange.startLine + 1, symbol: displaySymbol(sel.sym), confidence: round2(confidence), reason },
+      candidates: candidates(sel),
+      reason,
+    };
+  }
+}
+
+/**
+ * The code reference a runtime would report for a symbol (the inverse of the per-language
+ * normalisation), e.g. `com.acme.TokenService` + `getToken`; used to explain what would map to the
+ * method under the cursor when no spans were observed for it yet. Null for languages without a
+ * known runtime naming.
+ */
+export function expectedRefFor(sym: SymbolInfo, file: { readonly path: string; readonly jvmName: string | null; readonly goImportPath?: string | null }): CodeRef | null {
+  const types = sym.containers.filter((c) => c.kind !== 'function').map((c) => c.name);
+  const fnName = sym.kind === 'type' ? null : sym.name;
+  if (fnName === null) return null;
+  const ref = (namespace: string | null, fn: string): CodeRef => ({ namespace, function: fn, filePath: null, line: null });
+  switch (sym.language) {
+    case 'java':
+    case 'kotlin': {
+      const pkg = sym.namespace !== null ? `${sym.namespace}.` : '';
+      if (types.length === 0) return file.jvmName !== null ? ref(`${pkg}${file.jvmName}`, fnName) : null;
+      return ref(`${pkg}${types.join('$')}`, sym.kind === 'constructor' ? '<init>' : fnName);
+    }
+    case 'csharp':
+      return ref(`${sym.namespace !== null ? `${sym.namespace}.` : ''}${types.join('+')}`, sym.kind === 'constructor' ? '.ctor' : fnName);
+    case 'python': {
+      const mod = pythonModulePath(file.path).filter((s) => s !== 'src');
+      const qual = sym.containers.flatMap((c) => (c.kind === 'function' ? [c.name, '<locals>'] : [c.name]));
+      return ref([...mod, ...qual].join('.'), fnName);
+    }
+    case 'go': {
+      const pkg = file.goImportPath ?? sym.namespace ?? '';
+      return ref(types.length > 0 ? `${pkg}.${types[0]}` : pkg, fnName);
+    }
+    case 'javascript':
+    case 'typescript':
+      return types.length > 0 ? ref(types.join('.'), fnName) : { namespace: null, function: fnName, filePath: file.path, line: sym.nameRange.startLine + 1 };
+    case 'ruby':
+      return types.length > 0 ? ref(types.join('::'), fnName) : null;
+    case 'php': {
+      const ns = sym.namespace !== null ? `${sym.namespace}\\` : '';
+      return types.length > 0 ? ref(`${ns}${types.join('\\')}`, fnName) : ref(sym.namespace, fnName);
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,271 @@
+// VS Code workspace index: source files from findFiles (files.exclude honoured), kept current by a watcher, open documents read from memory, matched by the core matcher.
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
+import type { ContainerKind, FileSymbols, Range0, SourceLanguage, SymbolContainer, SymbolInfo } from '../core/match';
+import type { CodeRef } from '../shared/model';
+import { SymbolExtractor } from '../symbols/extractor';
+import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping, type SourceAccess } from '../symbols/resolver';
+import { languageOfPath } from '../symbols/types';
+import { parseJsonc } from '../symbols/workspaceMatcher';
+import type { Logger } from './log';
+
+const SOURCE_GLOB = '**/*.{java,kt,kts,py,cs,go,js,jsx,mjs,cjs,ts,tsx,mts,cts,rb,php}';
+/** Upper bound of indexed files; a larger workspace is indexed partially (and says so in the log). */
+const MAX_FILES = 200_000;
+/** The index is built once; a findFiles that takes longer than this gives up (bounded like every async path). */
+const BUILD_TIMEOUT_MS = 60_000;
+
+export interface WorkspaceIndexOptions {
+  readonly log: Logger;
+  readonly pathMappings: () => readonly PathMapping[];
+  /** Shared extractor (the surfaces use the same cache); a new one when absent. */
+  readonly extractor?: SymbolExtractor;
+}
+
+/** The symbols of one document, with where they came from (tree-sitter, Kotlin scanner or a language server). */
+export interface DocumentSymbols {
+  readonly rel: string;
+  readonly file: FileSymbols;
+  readonly goImportPath: string | null;
+}
+
+function skipped(rel: string): boolean {
+  return rel.split('/').some((seg, i, all) => i < all.length - 1 && (SKIPPED_DIRS.has(seg) || seg.startsWith('.')));
+}
+
+/** Reads open documents from memory (unsaved edits count) and everything else from disk. */
+class EditorAccess implements SourceAccess {
+  constructor(private readonly root: string) {}
+
+  private doc(rel: string): vscode.TextDocument | undefined {
+    const abs = path.join(this.root, rel);
+    return vscode.workspace.textDocuments.find((d) => d.uri.scheme !== 'git' && d.uri.fsPath === abs);
+  }
+
+  read(rel: string): string | null {
+    const d = this.doc(rel);
+    if (d) return d.getText();
+    try {
+      return readFileSync(path.join(this.root, rel), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  version(rel: string): string | number | undefined {
+    const d = this.doc(rel);
+    if (d) return d.isDirty ? `doc:${d.version}` : `doc:${d.version}:saved`;
+    try {
+      const st = statSync(path.join(this.root, rel));
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const KIND_MAP: Partial<Record<vscode.SymbolKind, ContainerKind>> = {
+  [vscode.SymbolKind.Class]: 'type', [vscode.SymbolKind.Interface]: 'type', [vscode.SymbolKind.Struct]: 'type',
+  [vscode.SymbolKind.Enum]: 'type', [vscode.SymbolKind.Module]: 'module', [vscode.SymbolKind.Namespace]: 'module',
+  [vscode.SymbolKind.Package]: 'module', [vscode.SymbolKind.Object]: 'type',
+};
+
+function range0(r: vscode.Range): Range0 {
+  return { startLine: r.start.line, startCol: r.start.character, endLine: r.end.line, endCol: r.end.character };
+}
+
+/** DocumentSymbol tree → matcher symbols (for languages without an extractor). */
+export function fromDocumentSymbols(symbols: readonly vscode.DocumentSymbol[], language: SourceLanguage): SymbolInfo[] {
+  const out: SymbolInfo[] = [];
+  const walk = (list: readonly vscode.DocumentSymbol[], containers: SymbolContainer[]): void => {
+    for (const s of list) {
+      const ck = KIND_MAP[s.kind];
+      const isFn = s.kind === vscode.SymbolKind.Function || s.kind === vscode.SymbolKind.Method || s.kind === vscode.SymbolKind.Constructor;
+      const name = s.name.replace(/\(.*$/s, '').trim();
+      if (isFn || ck) {
+        out.push({
+          name, kind: ck ? 'type' : s.kind === vscode.SymbolKind.Constructor ? 'constructor' : containers.length > 0 ? 'method' : 'function',
+          containers: [...containers], namespace: null, nameRange: range0(s.selectionRange), fullRange: range0(s.range),
+          params: [], annotations: [], language, isStatic: false, arity: 0,
+        });
+      }
+      walk(s.children, ck ? [...containers, { kind: ck, name }] : isFn ? [...containers, { kind: 'function', name }] : containers);
+    }
+  };
+  walk(symbols, []);
+  return out;
+}
+
+export class WorkspaceIndex implements vscode.Disposable {
+  readonly extractor: SymbolExtractor;
+  private resolver: SymbolResolver | null = null;
+  private building: Promise<SymbolResolver | null> | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly controller = new AbortController();
+
+  constructor(private readonly opts: WorkspaceIndexOptions) {
+    this.extractor = opts.extractor ?? new SymbolExtractor();
+    const watcher = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((u) => this.withRel(u, (r, rel) => !skipped(rel) && r.addFile(rel))),
+      watcher.onDidDelete((u) => this.withRel(u, (r, rel) => r.removeFile(rel))),
+      watcher.onDidChange((u) => this.withRel(u, (r, rel) => r.touchFile(rel))),
+      vscode.workspace.onDidChangeTextDocument((e) => this.withRel(e.document.uri, (r, rel) => r.touchFile(rel))),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.reset()),
+    );
+  }
+
+  /** Absolute root of the indexed folder (the first workspace folder on disk), or null. */
+  get root(): string | null {
+    const f = vscode.workspace.workspaceFolders?.find((w) => w.uri.scheme === 'file');
+    return f ? f.uri.fsPath : null;
+  }
+
+  private withRel(uri: vscode.Uri, fn: (r: SymbolResolver, rel: string) => void): void {
+    const root = this.root;
+    if (!this.resolver || !root || uri.scheme !== 'file') return;
+    const rel = path.relative(root, uri.fsPath).split(path.sep).join('/');
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+    fn(this.resolver, rel);
+  }
+
+  private reset(): void {
+    this.resolver = null;
+    this.building = null;
+  }
+
+  /** Workspace-relative path with `/`, or null when outside the indexed folder. */
+  relative(uri: vscode.Uri): string | null {
+    const root = this.root;
+    if (!root || uri.scheme !== 'file') return null;
+    const rel = path.relative(root, uri.fsPath).split(path.sep).join('/');
+    return rel.startsWith('..') || path.isAbsolute(rel) ? null : rel;
+  }
+
+  /** Builds the file index once (findFiles honours files.exclude); later calls share the result. */
+  ready(token?: vscode.CancellationToken): Promise<SymbolResolver | null> {
+    this.building ??= this.build().catch((e: unknown) => {
+      this.opts.log.warn(`workspace index failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.building = null;
+      return null;
+    });
+    if (!token) return this.building;
+    return Promise.race([
+      this.building,
+      new Promise<null>((resolve) => token.onCancellationRequested(() => resolve(null))),
+    ]);
+  }
+
+  private async build(): Promise<SymbolResolver | null> {
+    const root = this.root;
+    if (!root) return null;
+    const started = Date.now();
+    const cts = new vscode.CancellationTokenSource();
+    const timer = setTimeout(() => cts.cancel(), BUILD_TIMEOUT_MS);
+    try {
+      // `exclude` undefined: the files.exclude setting applies; dependency/build folders are dropped below.
+      const [sources, goMods, tsconfigs] = await Promise.all([
+        vscode.workspace.findFiles(SOURCE_GLOB, undefined, MAX_FILES, cts.token),
+        vscode.workspace.findFiles('**/go.mod', undefined, 1000, cts.token),
+        vscode.workspace.findFiles('**/tsconfig*.json', undefined, 1000, cts.token),
+      ]);
+      const resolver = new SymbolResolver({ extractor: this.extractor, access: new EditorAccess(root), root: root.split(path.sep).join('/'), pathMappings: this.opts.pathMappings() });
+      const langs = new Set<SourceLanguage>();
+      for (const u of sources) {
+        const rel = this.relative(u);
+        if (rel === null || skipped(rel)) continue;
+        resolver.addFile(rel);
+        const l = languageOfPath(rel);
+        if (l) langs.add(l);
+      }
+      for (const u of goMods) {
+        const rel = this.relative(u);
+        if (rel === null || skipped(rel)) continue;
+        const m = /^\s*module\s+(\S+)/m.exec(new TextDecoder().decode(await vscode.workspace.fs.readFile(u)));
+        if (m) resolver.setGoModule(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), m[1]!);
+      }
+      for (const u of tsconfigs) {
+        const rel = this.relative(u);
+        if (rel === null || skipped(rel)) continue;
+        try {
+          const json = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(u))) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
+          const dir = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
+          const co = json.compilerOptions ?? {};
+          if (typeof co.outDir === 'string') {
+            const j = (p: string): string => path.posix.normalize(path.posix.join(dir, p)).replace(/^\.$/, '');
+            resolver.addTsconfig(dir, j(co.outDir), j(typeof co.rootDir === 'string' ? co.rootDir : 'src'));
+          }
+        } catch {
+          // A tsconfig that does not parse contributes no outDir mapping.
+        }
+      }
+      await this.extractor.prepareAll(langs, this.controller.signal);
+      this.resolver = resolver;
+      this.opts.log.info(`workspace index: ${resolver.size} source files in ${Date.now() - started} ms`);
+      return resolver;
+    } finally {
+      clearTimeout(timer);
+      cts.dispose();
+    }
+  }
+
+  /** Applies new `tempoLens.pathMappings`. */
+  updatePathMappings(): void {
+    this.resolver?.setPathMappings(this.opts.pathMappings());
+  }
+
+  /**
+   * Symbols of a document from its in-memory text: tree-sitter/Kotlin scanner when the language
+   * has one, else the language server's document symbols (`vscode.executeDocumentSymbolProvider`).
+   */
+  async symbolsOf(document: vscode.TextDocument, token?: vscode.CancellationToken): Promise<DocumentSymbols | null> {
+    const resolver = await this.ready(token);
+    const rel = this.relative(document.uri) ?? document.uri.fsPath.split(path.sep).join('/');
+    const lang = languageOfPath(rel);
+    if (lang !== null) {
+      // Same version key as EditorAccess, so the matcher and the surfaces share one extraction per document version.
+      const file = await this.extractor.extract(rel, document.getText(), document.isDirty ? `doc:${document.version}` : `doc:${document.version}:saved`, this.controller.signal);
+      if (!file) return null;
+      return { rel, file, goImportPath: resolver && lang === 'go' ? resolver.goImportPathOf(rel) : null };
+    }
+    const ls = await vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>('vscode.executeDocumentSymbolProvider', document.uri);
+    if (!ls || ls.length === 0 || !('children' in ls[0]!)) return null;
+    const file: FileSymbols = { language: 'other', jvmName: null, symbols: fromDocumentSymbols(ls, 'other'), origin: 'language-server' };
+    resolver?.setExternalSymbols(rel, file);
+    if (resolver && !resolver.has(rel)) resolver.addFile(rel);
+    return { rel, file, goImportPath: null };
+  }
+
+  /** Where a code reference lands, with candidates and the reason. */
+  async explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS, token?: vscode.CancellationToken): Promise<ExplainResult | null> {
+    const resolver = await this.ready(token);
+    if (!resolver) return null;
+    await this.prefetchLanguageServerSymbols(ref);
+    return resolver.explain(ref, service, hints);
+  }
+
+  /** For a `code.file.path` in a language without an extractor, ask the language server once. */
+  private async prefetchLanguageServerSymbols(ref: CodeRef): Promise<void> {
+    const root = this.root;
+    if (ref.filePath === null || root === null || languageOfPath(ref.filePath) !== null) return;
+    const comps = ref.filePath.replace(/\\/g, '/').split('/').filter((c) => c !== '');
+    for (let k = Math.min(comps.length, 6); k >= 1; k--) {
+      const found = await vscode.workspace.findFiles(`**/${comps.slice(comps.length - k).join('/')}`, undefined, 2);
+      if (found.length === 1) {
+        const doc = await vscode.workspace.openTextDocument(found[0]!);
+        await this.symbolsOf(doc);
+        return;
+      }
+      if (found.length === 0) continue;
+      return;
+    }
+  }
+
+  dispose(): void {
+    this.controller.abort();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

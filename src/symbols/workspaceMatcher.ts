@@ -1,0 +1,128 @@
+// Node-side workspace index for the CLI (and tests): walks a folder once, then resolves code refs to methods on demand.
+import { readFileSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
+import type { LangFamily } from '../core/lang/common';
+import type { SourceLanguage } from '../core/match';
+import type { CodeLocation, CodeRef } from '../shared/model';
+import { SymbolExtractor } from './extractor';
+import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping, type SourceAccess } from './resolver';
+import { languageOfPath } from './types';
+
+export interface WorkspaceMatcherOptions {
+  readonly signal?: AbortSignal;
+  readonly pathMappings?: readonly PathMapping[];
+  /** Directory with the tree-sitter .wasm files (default: beside the bundle, else node_modules). */
+  readonly wasmDir?: string;
+  /** Stop indexing after this many source files (default 200,000). */
+  readonly maxFiles?: number;
+}
+
+const FAMILY_LANGS: Readonly<Record<LangFamily, readonly SourceLanguage[]>> = {
+  jvm: ['java', 'kotlin'], python: ['python'], dotnet: ['csharp'], go: ['go'], js: ['javascript', 'typescript'], ruby: ['ruby'], php: ['php'],
+};
+
+/** Strips // and /* comments and trailing commas so tsconfig.json (JSONC) parses. */
+export function parseJsonc(text: string): unknown {
+  const noComments = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
+  return JSON.parse(noComments.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+class DiskAccess implements SourceAccess {
+  constructor(private readonly root: string) {}
+  read(rel: string): string | null {
+    try {
+      return readFileSync(path.join(this.root, rel), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  version(rel: string): string | number | undefined {
+    try {
+      const st = statSync(path.join(this.root, rel));
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export class WorkspaceMatcher {
+  private constructor(readonly root: string, readonly resolver: SymbolResolver) {}
+
+  /** Indexes file names under `dir` (skipping dependencies and build outputs) and loads the grammars those files need. */
+  static async fromDirectory(dir: string, options: WorkspaceMatcherOptions | AbortSignal = {}): Promise<WorkspaceMatcher> {
+    // The CLI passes its AbortSignal directly; options objects carry it as `signal`.
+    const opts: WorkspaceMatcherOptions = options instanceof AbortSignal ? { signal: options } : options;
+    const root = path.resolve(dir);
+    const extractor = new SymbolExtractor(opts.wasmDir !== undefined ? { wasmDir: opts.wasmDir } : {});
+    const resolver = new SymbolResolver({ extractor, access: new DiskAccess(root), root: root.split(path.sep).join('/'), pathMappings: opts.pathMappings ?? [] });
+    const max = opts.maxFiles ?? 200_000;
+    const langs = new Set<SourceLanguage>();
+    const pending: string[] = [''];
+    while (pending.length > 0) {
+      opts.signal?.throwIfAborted();
+      const rel = pending.pop()!;
+      let entries;
+      try {
+        entries = await readdir(path.join(root, rel), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        const child = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory()) {
+          if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) pending.push(child);
+        } else if (e.isFile()) {
+          if (e.name === 'go.mod') {
+            const text = await readFile(path.join(root, child), 'utf8').catch(() => '');
+            const m = /^\s*module\s+(\S+)/m.exec(text);
+            if (m) resolver.setGoModule(rel, m[1]!);
+          } else if (/^tsconfig(\.[\w-]+)?\.json$/.test(e.name)) {
+            await readTsconfig(root, rel, child, resolver);
+          }
+          const lang = languageOfPath(e.name);
+          if (lang !== null && resolver.size < max) {
+            resolver.addFile(child);
+            langs.add(lang);
+          }
+        }
+      }
+    }
+    await extractor.prepareAll(langs, opts.signal);
+    return new WorkspaceMatcher(root, resolver);
+  }
+
+  /** The workspace location of a code reference, or null when nothing fits without guessing. */
+  locate(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): CodeLocation | null {
+    return this.resolver.locate(ref, service, hints);
+  }
+
+  /** `locate` with the ranked candidates, the interpretations tried and the reason. */
+  explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): ExplainResult {
+    return this.resolver.explain(ref, service, hints);
+  }
+
+  get fileCount(): number {
+    return this.resolver.size;
+  }
+
+  /** Languages whose grammars the index needs; exposed for diagnostics. */
+  static languagesOf(families: readonly LangFamily[]): SourceLanguage[] {
+    return families.flatMap((f) => FAMILY_LANGS[f]);
+  }
+}
+
+async function readTsconfig(root: string, dir: string, file: string, resolver: SymbolResolver): Promise<void> {
+  try {
+    const json = parseJsonc(await readFile(path.join(root, file), 'utf8')) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
+    const co = json.compilerOptions ?? {};
+    if (typeof co.outDir !== 'string') return;
+    const rootDir = typeof co.rootDir === 'string' ? co.rootDir : 'src';
+    const rel = (p: string): string => path.posix.normalize(path.posix.join(dir, p.replace(/\\/g, '/'))).replace(/^\.\/?$/, '');
+    resolver.addTsconfig(dir, rel(co.outDir), rel(rootDir));
+  } catch {
+    // Unreadable tsconfig: emitted paths then resolve by suffix only.
+  }
+}
