@@ -4,7 +4,6 @@
 import * as vscode from 'vscode';
 
 export const PENDING_COMMANDS: readonly string[] = [
-  'tempoLens.explainMatch',
 ];
 
 export function registerPending(context: vscode.ExtensionContext): void {

@@ -2,7 +2,7 @@
 // workbench (server-main.js under Node 24 in its own process group), headless chromium settings.
 // Used by the demo (test/demo/); test/vscode-host/run.mjs keeps its own copy of the same steps.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -27,13 +27,51 @@ export const BASE_USER_SETTINGS = {
   'workbench.enableExperiments': false, 'security.workspace.trust.startupPrompt': 'never',
 };
 
-/** Runs setup.sh (idempotent, cached) unless TEMPO_LENS_SKIP_SETUP is set. */
+function lockHolderAlive(lock) {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Just created, pid not written yet — or an old lock without one: judge by age.
+    const st = statSync(lock, { throwIfNoEntry: false });
+    return st !== undefined && Date.now() - st.mtimeMs < 60_000;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Runs setup.sh (idempotent, cached) unless TEMPO_LENS_SKIP_SETUP is set. A lock directory keeps
+ * two callers (test files run in parallel) from installing into the same folder at once.
+ */
 export function ensureHost({ quiet = false } = {}) {
   if (process.env.TEMPO_LENS_SKIP_SETUP) return;
-  const r = spawnSync('bash', [join(ROOT, 'test/vscode-host/setup.sh')], {
-    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env: { ...process.env, TEMPO_LENS_HOST_DIR: HOST_DIR },
-  });
-  if (r.status !== 0) throw new Error(`test/vscode-host/setup.sh failed (exit ${r.status})`);
+  const lock = `${HOST_DIR}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  for (const t0 = Date.now(); ;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      if (!lockHolderAlive(lock)) rmSync(lock, { recursive: true, force: true }); // left by a killed run
+      else if (Date.now() - t0 > 30 * 60_000) throw new Error(`${lock} is held by another install for 30 min`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
+  }
+  try {
+    const r = spawnSync('bash', [join(ROOT, 'test/vscode-host/setup.sh')], {
+      stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env: { ...process.env, TEMPO_LENS_HOST_DIR: HOST_DIR },
+    });
+    if (r.status !== 0) throw new Error(`test/vscode-host/setup.sh failed (exit ${r.status})`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** VS Code version and commit of the installed host. */
@@ -124,13 +162,16 @@ export async function startVsCodeServer({ port, dataDir, userSettings = {}, trus
 }
 
 /**
- * The workbench URL opening `folder`, with the extension at `extensionDevelopmentPath` loaded from
- * disk (the window then runs as an Extension Development Host). Paths are on the server's machine.
+ * The workbench URL opening `folder`; with `extensionDevelopmentPath`, the extension there is loaded
+ * from disk (an Extension Development Host window: the server needs --enable-smoke-test-driver for
+ * the workbench to honour that payload). Paths are on the server's machine.
  */
 export function workbenchUrl({ port, folder, extensionDevelopmentPath, extensionTestsPath }) {
+  const base = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
+  if (!extensionDevelopmentPath && !extensionTestsPath) return base;
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   const payload = [['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
   if (extensionDevelopmentPath) payload.unshift(['extensionDevelopmentPath', remote(extensionDevelopmentPath)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
-  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return `${base}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
