@@ -258,6 +258,9 @@ export class MetricsAccumulator {
       raw.values.put(i, v);
     }
     if (s.exemplars !== undefined && (kind === 'histogram' || kind === 'quantiles' || kind === 'errors')) {
+      // A histogram exemplar's value is the bucket's count (Tempo's placeholder); its duration is
+      // within the bucket, so the bucket bound (seconds) ranks the slowest traces first.
+      const bucketValue = kind === 'histogram' ? info.bucket : null;
       for (const e of s.exemplars) {
         for (const l of e.labels ?? []) {
           if (l.key !== 'trace:id') continue;
@@ -265,7 +268,7 @@ export class MetricsAccumulator {
           if (typeof id !== 'string' || id === '') continue;
           const tid = padTraceId(id.replace(/"/g, ''));
           const prev = fn.exemplars.get(tid) ?? -1;
-          fn.exemplars.set(tid, Math.max(prev, e.value ?? 0));
+          fn.exemplars.set(tid, Math.max(prev, bucketValue ?? e.value ?? 0));
         }
         if (fn.exemplars.size > 64) break;
       }

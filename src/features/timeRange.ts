@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { TIME_RANGES } from '../core/timeRange';
 import { ENABLE_METRICS_HINT } from '../tempo/statsSource';
 import type { Config } from '../host/config';
+import { isUnconfiguredDefault } from '../host/connection';
 import type { StatsStore, SurfaceServices } from '../host/statsStore';
 import type { TimeRange } from '../shared/model';
 
@@ -59,6 +60,8 @@ export function registerTimeRange(context: vscode.ExtensionContext, services: Su
       const err = store.state.error;
       if (!err || err.episode <= shownEpisode) return;
       shownEpisode = err.episode;
+      // The status bar already says "not configured"; a toast about the default URL would contradict it.
+      if (isUnconfiguredDefault(err.kind)) return;
       errorsShown.push(err.message);
       void notifyRefreshError(err.message, err.kind, log);
     }),

@@ -11,7 +11,7 @@ import { CODE_PRESENT, checkFilter, codeRefCondition, durationLiteral, regexEsca
 import type { Logger } from '../host/log';
 import type { Services } from '../host/services';
 import type { CodeRef, TimeWindow, Trace, TraceSummary } from '../shared/model';
-import type { TempoClient } from '../tempo/client';
+import type { TempoQueries } from '../tempo/client';
 import { isTempoError, parseTraceqlError } from '../tempo/errors';
 import { FileStatsSource, spansFromText } from '../tempo/files';
 
@@ -166,7 +166,7 @@ async function presetItems(services: Services, extras: TraceSearchExtras): Promi
 }
 
 /** One entry per service Tempo knows (bounded wait; none when the tag API fails). */
-async function serviceItems(client: TempoClient, filter: string, token: vscode.CancellationToken): Promise<QueryItem[]> {
+async function serviceItems(client: TempoQueries, filter: string, token: vscode.CancellationToken): Promise<QueryItem[]> {
   const sig = linkedSignal(token, 3000);
   try {
     const values = (await client.tagValues('resource.service.name', undefined, sig.signal)).tagValues
@@ -192,7 +192,7 @@ function historyItems(history: readonly string[]): QueryItem[] {
 
 // ---- search & open -----------------------------------------------------------------------------
 
-async function getClient(services: Services): Promise<TempoClient | undefined> {
+async function getClient(services: Services): Promise<TempoQueries | undefined> {
   const client = await services.connection.client();
   if (client === undefined) {
     const choice = await vscode.window.showWarningMessage('Tempo Lens is not connected to Tempo.', 'Configure Connection');
@@ -231,11 +231,17 @@ function resultItems(summaries: readonly TraceSummary[], now: number): ResultIte
     label: `${s.errorSpans > 0 ? '$(error) ' : ''}${s.rootServiceName ?? '<root span not yet received>'}: ${s.rootTraceName ?? ''}`,
     description: `${formatDuration(s.durationMs)} · ${relativeTime(s.startMs, now)}`,
     detail: `${s.matchedSpans} matched span${s.matchedSpans === 1 ? '' : 's'}${s.errorSpans > 0 ? ` · ${s.errorSpans} with errors` : ''} · ${s.traceId}` +
-      (s.spans.length > 0 ? ` · ${s.spans.slice(0, 3).map((h) => h.name ?? '?').join(', ')}` : ''),
+      spanNames(s),
   }));
 }
 
-async function runSearch(client: TempoClient, query: string, window: TimeWindow, token: vscode.CancellationToken | undefined): Promise<TraceSummary[]> {
+/** Up to three distinct span names; Tempo returns names only when the query mentions `name`. */
+function spanNames(s: TraceSummary): string {
+  const names = [...new Set(s.spans.flatMap((h) => (h.name !== null && h.name !== '' ? [h.name] : [])))];
+  return names.length > 0 ? ` · ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}` : '';
+}
+
+async function runSearch(client: TempoQueries, query: string, window: TimeWindow, token: vscode.CancellationToken | undefined): Promise<TraceSummary[]> {
   const sig = linkedSignal(token, SEARCH_TIMEOUT_MS);
   try {
     const resp = await client.search({ q: query, start: window.startMs / 1000, end: window.endMs / 1000, limit: SEARCH_LIMIT, spss: SEARCH_SPSS }, sig.signal);
@@ -341,7 +347,7 @@ function pickResult(query: string, summaries: readonly TraceSummary[]): Promise<
 }
 
 /** The query input: presets, history, live syntax check; resolves with the summaries of the query run. */
-function pickQuery(services: Services, extras: TraceSearchExtras, history: readonly string[], client: TempoClient): Promise<{ query: string; summaries: TraceSummary[]; window: TimeWindow } | undefined> {
+function pickQuery(services: Services, extras: TraceSearchExtras, history: readonly string[], client: TempoQueries): Promise<{ query: string; summaries: TraceSummary[]; window: TimeWindow } | undefined> {
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick<QueryItem>();
     const baseTitle = `Tempo Lens: Search Traces (last ${services.config.current.timeRange})`;

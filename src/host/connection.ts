@@ -1,8 +1,9 @@
-// The connection to Tempo as the features see it: settings + token → client, a tested state
-// with change events, and Test Connection results worded for a person.
+// The connection to Tempo as the features see it: settings + token → client (through one query
+// cache per connection), a tested state with change events, and Test Connection results worded for a person.
 import * as vscode from 'vscode';
+import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
 import type { Capabilities } from '../tempo/capabilities';
-import { TempoClient, type ConnectionReport, type ConnectionSettings } from '../tempo/client';
+import { TempoClient, type ConnectionReport, type ConnectionSettings, type TempoQueries } from '../tempo/client';
 import { TempoConfigError, isTempoError, type TempoErrorKind } from '../tempo/errors';
 import type { Config, TempoLensConfig } from './config';
 import { looksLikeGrafanaWithoutProxy } from './connectionRules';
@@ -61,11 +62,14 @@ export class Connection extends Disposable {
   private seq = 0;
   private inflight: AbortController | undefined;
   private autoTimer: ReturnType<typeof setTimeout> | undefined;
-  private cachedClient: { key: string; client: TempoClient } | undefined;
+  /** The shared client of the current settings, and the query cache in front of it. */
+  private cachedClient: { key: string; client: TempoClient; cache: QueryCache; queries: CachedTempoClient } | undefined;
 
   constructor(private readonly config: Config, private readonly tokens: TokenStore, private readonly rootLog: Log) {
     super();
     this.log = rootLog.child('connection');
+    // A new window or filter needs no invalidation: statistics are not kept between refreshes, and
+    // traces and tag names do not depend on either.
     this._register(config.onDidChange((e) => { if (e.affectsConnection || e.affects('source')) this.settingsChanged(); }));
     this._register(tokens.onDidChange(() => this.settingsChanged()));
     this._register({ dispose: () => {
@@ -92,19 +96,35 @@ export class Connection extends Disposable {
   }
 
   /**
-   * A client for the current settings, shared until they change (the previous one is closed).
-   * Undefined when the connection is not configured; throws TempoConfigError for invalid settings.
+   * The query calls for the current settings, shared until they change (the previous client is
+   * closed and its cache dropped). Answers go through one QueryCache per connection: identical
+   * concurrent requests share one HTTP request, and traces/tags are kept for their TTL (the
+   * extension must not stampede Tempo); statistics are never served from an earlier refresh
+   * (CONNECTION_CACHE_TTL_MS). Undefined when the connection is not configured; throws
+   * TempoConfigError for invalid settings. Test Connection never goes through this cache.
    */
-  async client(): Promise<TempoClient | undefined> {
+  async client(): Promise<TempoQueries | undefined> {
     const resolved = await this.resolveSettings();
     if (!resolved.ok) return undefined;
     const key = JSON.stringify(resolved.settings);
     if (this.cachedClient?.key !== key) {
       const old = this.cachedClient;
-      this.cachedClient = { key, client: this.newClient(resolved.settings) };
+      const client = this.newClient(resolved.settings);
+      const log = this.rootLog.child('cache');
+      const cache = new QueryCache({
+        ttlMs: CONNECTION_CACHE_TTL_MS,
+        onBackgroundError: (kind, _key, e) => log.debug(`background refresh of a ${kind} query failed: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      this.cachedClient = { key, client, cache, queries: new CachedTempoClient(client, cache) };
+      old?.cache.invalidate();
       void old?.client.close();
     }
-    return this.cachedClient.client;
+    return this.cachedClient.queries;
+  }
+
+  /** Forgets every cached answer of this connection. Requests in flight finish but are not stored. */
+  invalidateCache(): void {
+    this.cachedClient?.cache.invalidate();
   }
 
   /** Tests the connection now, updates the state and returns the result (never throws). */
@@ -145,7 +165,7 @@ export class Connection extends Disposable {
         result = { ...result, message: result.message + note };
       }
       if (result.ok) this.setState(mine, { kind: 'connected', result });
-      else if (result.kind !== 'aborted' && isUnreachable(result.kind) && !urlIsSet()) {
+      else if (result.kind !== 'aborted' && isUnconfiguredDefault(result.kind)) {
         // Nobody chose this URL: nothing at the default localhost:3200 means "not set up yet",
         // not an outage worth a warning colour.
         this.setState(mine, { kind: 'notConfigured', reason: `nothing answers at the default ${url}` });
@@ -171,6 +191,8 @@ export class Connection extends Disposable {
   }
 
   private settingsChanged(): void {
+    // Answers of the old settings (another server, token or tenant) must never be served again.
+    this.invalidateCache();
     this._onDidChangeSettings.fire();
     this.scheduleTest();
   }
@@ -193,6 +215,14 @@ export class Connection extends Disposable {
 
 function isUnreachable(kind: FailureKind): boolean {
   return kind === 'refused' || kind === 'dns' || kind === 'timeout';
+}
+
+/**
+ * True when a failure only means "not set up yet": nothing answers at the default URL that the
+ * user never chose. Such failures are shown as "not configured", never as an outage.
+ */
+export function isUnconfiguredDefault(kind: string): boolean {
+  return isUnreachable(kind as FailureKind) && !urlIsSet();
 }
 
 /** True when `tempoLens.url` has a value in any scope (not only the default). */

@@ -1,7 +1,7 @@
 // Query cache: TTL per kind of query, bounded by entries and bytes, in-flight de-duplication, stale-while-revalidate.
 
 import { LRUCache } from 'lru-cache';
-import type { BuildInfo, QueryRangeParams, SearchParams, TempoClient } from './client';
+import type { BuildInfo, Capabilities, QueryRangeParams, SearchParams, TempoClient, TempoQueries } from './client';
 import { normalizeTraceId } from './client';
 import type { QueryRangeResponse, SearchResponse, TagsResponse, TagValuesResponse } from '../core/wire';
 import { TempoError } from './errors';
@@ -19,6 +19,15 @@ export const DEFAULT_TTL_MS: Readonly<Record<QueryKind, number>> = {
   tags: 5 * 60_000,
   tagValues: 2 * 60_000,
 };
+
+/**
+ * TTLs of the cache the extension keeps per connection. Statistics queries (metrics, search) are
+ * shared while in flight only: every refresh, explicit or timed, asks Tempo (the store already
+ * keeps the figures between refreshes, and a refresh must never show answers older than itself),
+ * while identical concurrent requests — store, refiner, drill-downs, several windows or features
+ * at once — still cost Tempo one request. Traces, tags and build info keep their TTLs.
+ */
+export const CONNECTION_CACHE_TTL_MS: Readonly<Partial<Record<QueryKind, number>>> = { metrics: 0, search: 0 };
 
 export interface QueryCacheOptions {
   /** Default 1,000 entries. */
@@ -340,9 +349,10 @@ export function defaultSizeOf(value: unknown): number {
 /**
  * The client's query calls through a QueryCache: same signatures, keys scoped to the connection
  * (settings hash), so a connection change never serves another server's data. `onRefresh`
- * receives fresher data after a stale value was served.
+ * receives fresher data after a stale value was served. Capabilities are not cached here: the
+ * client already keeps them per connection.
  */
-export class CachedTempoClient {
+export class CachedTempoClient implements TempoQueries {
   constructor(
     readonly client: TempoClient,
     readonly cache: QueryCache,
@@ -350,6 +360,22 @@ export class CachedTempoClient {
 
   #key(...parts: unknown[]): string {
     return `${this.client.connectionKey}|${JSON.stringify(parts)}`;
+  }
+
+  get connectionKey(): string {
+    return this.client.connectionKey;
+  }
+
+  get displayUrl(): string {
+    return this.client.displayUrl;
+  }
+
+  capabilities(signal?: AbortSignal): Promise<Capabilities> {
+    return this.client.capabilities(signal);
+  }
+
+  noteMetricsUnavailable(reason: string): void {
+    this.client.noteMetricsUnavailable(reason);
   }
 
   buildInfo(signal?: AbortSignal): Promise<BuildInfo | null> {

@@ -81,6 +81,26 @@ export interface QueryRangeParams {
   readonly step?: string | number;
 }
 
+/**
+ * The read calls the statistics and the features make. Implemented by TempoClient and by
+ * CachedTempoClient (src/tempo/cache.ts), so callers do not care whether answers are cached.
+ */
+export interface TempoQueries {
+  /** Hash of the connection settings (cache keys, per-connection knowledge). */
+  readonly connectionKey: string;
+  /** The base URL without credentials, for messages. */
+  readonly displayUrl: string;
+  capabilities(signal?: AbortSignal): Promise<Capabilities>;
+  /** Records that the server said TraceQL metrics cannot run. */
+  noteMetricsUnavailable(reason: string): void;
+  search(params: SearchParams, signal?: AbortSignal): Promise<SearchResponse>;
+  /** The raw, validated trace body, or null when Tempo has no such trace. */
+  traceById(id: string, opts?: { start?: number; end?: number }, signal?: AbortSignal): Promise<unknown | null>;
+  searchTags(scope?: string, signal?: AbortSignal): Promise<TagsResponse>;
+  tagValues(tag: string, q?: string, signal?: AbortSignal): Promise<TagValuesResponse>;
+  metricsQueryRange(params: QueryRangeParams, signal?: AbortSignal): Promise<QueryRangeResponse>;
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface TempoClientOptions {
@@ -173,7 +193,7 @@ class AbortMarker {
   constructor(readonly why: 'user' | 'timeout' | 'closed') {}
 }
 
-export class TempoClient {
+export class TempoClient implements TempoQueries {
   readonly #settings: ConnectionSettings;
   readonly #options: Required<Omit<TempoClientOptions, 'log' | 'env'>>;
   readonly #log: (level: LogLevel, msg: string) => void;

@@ -5,7 +5,7 @@ import { compareHotspots, MetricsAccumulator, SpanAggregator, type MetricsKind }
 import { alignWindow, maxRangeFromError, searchSlicesFor, sliceWindow, splitWindow, stepFor } from '../core/timeRange';
 import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQuery, regexEscape, statsSearchQuery, stringLiteral, type StatsQueryOptions } from '../core/traceql';
 import type { QueryRangeResponse } from '../core/wire';
-import type { TempoClient } from './client';
+import type { TempoQueries } from './client';
 import { isTempoError, TempoError } from './errors';
 
 export interface StatsRequest {
@@ -29,8 +29,8 @@ export interface StatsSource {
   drillDown(ref: CodeRef, service: string | null, window: TimeWindow, signal: AbortSignal): Promise<DrillDown>;
 }
 
-/** The subset of TempoClient the statistics need (kept narrow so the source is easy to reason about). */
-export type StatsClient = Pick<TempoClient, 'capabilities' | 'search' | 'metricsQueryRange'> & {
+/** The subset of TempoQueries the statistics need (TempoClient or CachedTempoClient; kept narrow so the source is easy to reason about). */
+export type StatsClient = Pick<TempoQueries, 'capabilities' | 'search' | 'metricsQueryRange'> & {
   noteMetricsUnavailable?(reason: string): void;
 };
 

@@ -431,10 +431,21 @@ function labelValue(v: Val): AnyValue | null {
   }
 }
 
+/** Go's `strconv.FormatFloat(f, 'g', -1, 64)`: shortest digits, exponent form below 1e-4 and from 1e6. */
+export function goFloatString(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
+  if (f === 0) return '0';
+  const [mant, expStr] = f.toExponential().split('e') as [string, string];
+  const exp = Number(expStr);
+  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(f);
+}
+
 function promValue(v: AnyValue): string {
   if ('stringValue' in v) return v.stringValue;
   if ('intValue' in v) return v.intValue;
-  if ('doubleValue' in v) return String(v.doubleValue);
+  if ('doubleValue' in v) return goFloatString(v.doubleValue);
   if ('boolValue' in v) return String(v.boolValue);
   return '';
 }
@@ -470,8 +481,16 @@ export function queryRange(traces: readonly StoredTrace[], query: Query, metrics
         const lv = labelValue(fieldValue(f, span, ctx));
         if (lv) labels.push({ key: f.text, value: lv });
       }
-      if (metrics.by.length && labels.length === 0 && metrics.by[0]) labels.push({ key: metrics.by[0].text, value: { stringValue: 'nil' } });
-      if (!metrics.by.length) labels.push({ key: '__name__', value: { stringValue: metrics.fn } });
+      if (metrics.fn === 'histogram_over_time') {
+        // Tempo's bucketizeDuration: spans under 2 ns have no bucket; the bucket label comes after
+        // the group-by labels, so neither the all-nil `nil` label nor `__name__` is ever added.
+        const d = Number(span.endNs - span.startNs);
+        if (d < 2) continue;
+        labels.push({ key: '__bucket', value: { doubleValue: log2Bucket(d) / 1e9 } });
+      } else {
+        if (metrics.by.length && labels.length === 0 && metrics.by[0]) labels.push({ key: metrics.by[0].text, value: { stringValue: 'nil' } });
+        if (!metrics.by.length) labels.push({ key: '__name__', value: { stringValue: metrics.fn } });
+      }
       const key = JSON.stringify(labels);
       let acc = series.get(key);
       if (!acc) {
@@ -496,6 +515,8 @@ export function queryRange(traces: readonly StoredTrace[], query: Query, metrics
     });
     const prom = promLabels(labels);
     const body: Record<string, unknown> = { labels, samples, promLabels: prom };
+    // Count-like series (rate, count, histogram buckets) get Tempo's NaN placeholder exemplars,
+    // valued at the end with the series' sample of their step (as the rate recordings show).
     if (acc.exemplars.length) {
       body['exemplars'] = acc.exemplars.map((e) => {
         const el: KeyValue[] = [{ key: 'trace:id', value: { stringValue: stripTraceId(e.span.traceId) } }];

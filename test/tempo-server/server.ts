@@ -27,6 +27,11 @@ export interface TempoServerOptions {
   multitenant?: boolean;
   /** Default true; false behaves like a Tempo without the metrics-generator local-blocks processor. */
   metrics?: boolean;
+  /**
+   * Default true. false refuses `histogram_over_time` the way a Tempo before 2.5 does (a 400 TraceQL
+   * syntax error at the function name), to exercise clients' quantile fallback.
+   */
+  histogram?: boolean;
   /** Default 3 h like Tempo 2.7 (`query_frontend.metrics.max_duration`). */
   maxMetricsRangeSeconds?: number;
   /** Default true; false → 404 like a pre-2.3 Tempo. */
@@ -164,6 +169,7 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
   const version = opts.version ?? '2.7.2';
   const maxMetricsRange = opts.maxMetricsRangeSeconds ?? 3 * 3600;
   const metricsEnabled = opts.metrics ?? true;
+  const histogramEnabled = opts.histogram ?? true;
   const recentWindowNs = BigInt(Math.round((opts.recentWindowSeconds ?? 900) * 1e9));
   const stores = new Map<string, TraceStore>();
   const requests: RecordedRequest[] = [];
@@ -304,6 +310,13 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
       throw err;
     }
     if (!query.metrics) return badRequest('not a metrics query');
+    if (query.metrics.fn === 'histogram_over_time' && !histogramEnabled) {
+      const at = raw.indexOf('histogram_over_time');
+      const before = raw.slice(0, Math.max(0, at));
+      const line = before.split('\n').length;
+      const col = before.length - before.lastIndexOf('\n');
+      return badRequest(`compiling query: parse error at line ${line}, col ${col}: syntax error: unexpected IDENTIFIER`);
+    }
     const now = nowNs();
     const sinceRaw = q.get('since');
     const sinceNs = sinceRaw ? parseGoDuration(sinceRaw) ?? parsePromDuration(sinceRaw) : 3600e9;

@@ -49,7 +49,7 @@ export type SpansetExpr =
   | { readonly type: 'filter'; readonly cond: Cond | null }
   | { readonly type: 'and' | 'or'; readonly left: SpansetExpr; readonly right: SpansetExpr };
 
-export type MetricsFn = 'rate' | 'count_over_time' | 'quantile_over_time';
+export type MetricsFn = 'rate' | 'count_over_time' | 'quantile_over_time' | 'histogram_over_time';
 
 export interface MetricsOp {
   readonly fn: MetricsFn;
@@ -519,6 +519,21 @@ function parseMetrics(src: Source, node: SyntaxNode): MetricsOp {
     }
     if (!field || quantiles.length === 0) throw unsupported(src, op);
     return { fn: 'quantile_over_time', field, quantiles, by };
+  }
+  if (op.name === 'MetricsOperationHistogram') {
+    // Only durations: Tempo buckets other numeric attributes too, nothing here needs that.
+    let field: Field | null = null;
+    for (let c = op.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'MetricsExpression') {
+        const f = c.firstChild;
+        if (!f || f.nextSibling) throw unsupported(src, c);
+        field = parseField(src, f);
+        if (field.type !== 'intrinsic' || field.intrinsic !== 'duration') throw unsupported(src, c);
+      } else if (c.name === 'GroupOperation') collectBy(c);
+      else throw unsupported(src, c);
+    }
+    if (!field) throw unsupported(src, op);
+    return { fn: 'histogram_over_time', field, quantiles: [], by };
   }
   throw unsupported(src, op);
 }

@@ -57,6 +57,37 @@ test('search guard rejects wrong shapes with a path', () => {
   assert.doesNotThrow(() => parseSearchResponse({ traces: [{ traceID: 'a', startTimeUnixNano: 17, spanSets: [{ spans: [{ spanID: 'b', durationNanos: 5 }] }] }] }));
 });
 
+test('guard errors name the exact place (paths are built only on failure)', () => {
+  const where = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof WireFormatError) return e.path;
+      throw e;
+    }
+    return 'no error';
+  };
+  const span = (extra: object) => ({ spanID: 'b', ...extra });
+  const search = (spans: unknown[], extra: object = {}) => ({ traces: [{ traceID: 'a', spanSets: [{ spans: [] }] }, { traceID: 'c', spanSets: [{ spans: [span({})] }, { spans }], ...extra }] });
+  assert.equal(where(() => parseSearchResponse(search([span({}), span({ attributes: [{ key: 'k' }, { key: 3 }] })]))), 'traces[1].spanSets[1].spans[1].attributes[1].key');
+  assert.equal(where(() => parseSearchResponse(search([span({ attributes: [{ key: 'k', value: 'x' }] })]))), 'traces[1].spanSets[1].spans[0].attributes[0].value');
+  assert.equal(where(() => parseSearchResponse(search([5]))), 'traces[1].spanSets[1].spans[0]');
+  assert.equal(where(() => parseSearchResponse(search([], { spanSets: undefined, spanSet: { spans: [{}] } }))), 'traces[1].spanSet.spans[0].spanID');
+  assert.equal(where(() => parseSearchResponse({ traces: [{ traceID: 'a', spanSets: [{ matched: 'x' }] }] })), 'traces[0].spanSets[0].matched');
+  assert.equal(where(() => parseSearchResponse({ traces: [], metrics: 1 })), 'metrics');
+  assert.equal(where(() => parseSearchResponse(null)), '');
+  const series = (extra: object) => ({ series: [{ labels: [], samples: [] }, { labels: [{ key: 'a', value: {} }], samples: [{ timestampMs: '1' }], ...extra }] });
+  assert.equal(where(() => parseQueryRangeResponse(series({ samples: [{ timestampMs: '1' }, { value: 2 }] }))), 'series[1].samples[1].timestampMs');
+  assert.equal(where(() => parseQueryRangeResponse(series({ labels: [{ key: 'a', value: {} }, {}] }))), 'series[1].labels[1].key');
+  assert.equal(where(() => parseQueryRangeResponse(series({ exemplars: [{}, { labels: [{ key: 'trace:id', value: 7 }] }] }))), 'series[1].exemplars[1].labels[0].value');
+  assert.equal(where(() => parseQueryRangeResponse({ series: [], status: 3 })), 'status');
+  assert.equal(where(() => parseTraceBody({ trace: { resourceSpans: [{}, 'x'] } })), 'trace.resourceSpans[1]');
+  assert.equal(where(() => parseTraceBody({ batches: [{}, {}, null] })), 'batches[2]');
+  assert.equal(where(() => parseTagsV2Response({ scopes: [{ name: 'span', tags: ['a', 1] }] })), 'scopes[0].tags[1]');
+  assert.equal(where(() => parseTagValuesResponse({ tagValues: ['a', { type: 'string' }] })), 'tagValues[1].value');
+  assert.equal(where(() => parseTagsV1Response({ tagNames: ['a', 'b', false] })), 'tagNames[2]');
+});
+
 test('tags and tag values recordings', () => {
   const v2 = parseTagsV2Response(json('search_tags_v2'));
   const span = v2.scopes.find((s) => s.name === 'span');

@@ -108,6 +108,22 @@ test('both attribute generations, nil label series, histogram buckets over the w
   assert.ok(f.latencySeries[0]!.v! <= 125 && f.latencySeries[1]!.v! > 1000);
 });
 
+test('histogram exemplars (valued with counts by Tempo) rank example traces by their bucket', () => {
+  const acc = new MetricsAccumulator({ startMs: 0, endMs: 120_000 }, 60_000);
+  const L = { 'resource.service.name': 's', 'span.code.namespace': 'N', 'span.code.function': 'f' };
+  const ex = (id: string, count: number) => ({ labels: [{ key: 'trace:id', value: { stringValue: id } }], value: count, timestampMs: '1000' });
+  acc.add('count', { series: [series(L, [[0, 41]])] });
+  acc.add('histogram', {
+    series: [
+      { ...series(L, [[0, 40]], [{ key: '__bucket', value: { doubleValue: 0.004194304 } }]), exemplars: [ex('a1', 40), ex('a2', 40)] },
+      { ...series(L, [[0, 1]], [{ key: '__bucket', value: { doubleValue: 2.147483648 } }]), exemplars: [ex('b1', 1)] },
+    ],
+  });
+  const f = acc.finish()[0]!;
+  assert.equal(f.exampleTraceIds[0], '000000000000000000000000000000b1', 'the trace of the slowest bucket first, though its count is the smallest');
+  assert.deepEqual([...f.exampleTraceIds].sort(), ['000000000000000000000000000000a1', '000000000000000000000000000000a2', '000000000000000000000000000000b1']);
+});
+
 test('quantile series without histograms: the tail of one slow step is not averaged away', () => {
   const w = { startMs: 0, endMs: 180_000 };
   const acc = new MetricsAccumulator(w, 60_000);

@@ -345,6 +345,45 @@ test('metrics: quantiles are log2-bucket estimates in seconds, within a factor o
   });
 });
 
+test('metrics: histogram_over_time gives per-step counts per log2 bucket (seconds, after the group-by labels)', async () => {
+  const base = Math.floor(NOW_MS / 60_000) * 60_000 - 5 * 60_000;
+  // 3 ms → 4.194304 ms bucket; 5 ms and 8 ms → 8.388608 ms; 1500 ms → 2147.483648 ms; next minute 3 ms again.
+  const spans: [number, number, string][] = [[0, 3, 'h'], [1, 5, 'h'], [2, 8, 'h'], [3, 1500, 'h'], [60, 3, 'h'], [4, 3, 'other']];
+  await withServer({}, async (s) => {
+    spans.forEach(([sec, d, fn], i) => {
+      s.ingest(otlp(tid(i + 1), 'svc', [{ spanId: sid(i + 1), name: fn, startMs: base + sec * 1000, durationMs: d, attributes: [codeFn(fn)] }]));
+    });
+    const window = `start=${base / 1000}&end=${base / 1000 + 120}&step=60s`;
+    const r = await fetch(`${s.url}/api/metrics/query_range?${q('{ span.code.function = "h" } | histogram_over_time(span:duration) by (span.code.function)')}&${window}`);
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = (await r.json()) as RangeBody;
+    const buckets = [0.004194304, 0.008388608, 2.147483648];
+    assert.deepEqual(body.series.map((x) => x.labels), buckets.map((b) => [
+      { key: 'span.code.function', value: { stringValue: 'h' } },
+      { key: '__bucket', value: { doubleValue: b } },
+    ]));
+    assert.deepEqual(body.series.map((x) => x.promLabels), buckets.map((b) => `{__bucket="${b}", span.code.function="h"}`));
+    const at = (i: number, ms: number): number | undefined => body.series[i]?.samples.find((x) => x.timestampMs === String(ms))?.value;
+    assert.deepEqual([at(0, base), at(1, base), at(2, base)], [1, 2, 1]);
+    assert.deepEqual([at(0, base + 60_000), at(1, base + 60_000), at(2, base + 60_000)], [1, undefined, undefined], 'zero counts carry no value');
+    // Exemplars are count placeholders (like rate's): the trace, valued with the bucket's count at that step.
+    const ex = (body.series[1] as { exemplars?: { labels: { key: string; value: { stringValue?: string } }[]; value: number }[] }).exemplars ?? [];
+    assert.equal(ex.length, 2);
+    assert.ok(ex.every((e) => e.value === 2 && e.labels[0]?.key === 'trace:id' && /^ab0*[23]$/.test(e.labels[0].value.stringValue ?? '')), JSON.stringify(ex));
+
+    // Ungrouped: only the bucket label, no __name__.
+    const all = (await (await fetch(`${s.url}/api/metrics/query_range?${q('{ } | histogram_over_time(duration)')}&${window}`)).json()) as RangeBody;
+    assert.deepEqual(all.series.map((x) => x.labels.map((l) => l.key)), [['__bucket'], ['__bucket'], ['__bucket']]);
+    assert.equal(all.series[0]?.samples.find((x) => x.timestampMs === String(base))?.value, 2, 'both 3 ms spans of the first minute');
+  });
+  await withServer({ histogram: false }, async (s) => {
+    const r = await fetch(`${s.url}/api/metrics/query_range?${q('{ } | histogram_over_time(duration)')}&since=1h`);
+    assert.equal(r.status, 400);
+    assert.equal(await r.text(), 'compiling query: parse error at line 1, col 7: syntax error: unexpected IDENTIFIER');
+    assert.equal((await fetch(`${s.url}/api/metrics/query_range?${q('{ } | quantile_over_time(duration, 0.5)')}&since=1h`)).status, 200);
+  });
+});
+
 test('metrics: default step like Tempo, since/ns/RFC3339 times, range cap, not-a-metrics-query', async () => {
   await withServer({}, async (s) => {
     const query = q('{ } | rate()');
