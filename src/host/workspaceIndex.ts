@@ -1,4 +1,4 @@
-// VS Code workspace index: source files from findFiles (files.exclude honoured), kept current by a watcher, open documents read from memory, matched by the core matcher.
+// VS Code workspace index: source files from findFiles (files.exclude honoured), kept current by a watcher (with a change event), open documents read from memory, matched by the core matcher.
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -23,6 +23,18 @@ export interface WorkspaceIndexOptions {
   /** Shared extractor (the surfaces use the same cache); a new one when absent. */
   readonly extractor?: SymbolExtractor;
 }
+
+/** Source files (workspace-relative, `/`) that appeared, disappeared or changed on disk since the last event. */
+export interface IndexChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  /** The workspace folders changed: the whole index is rebuilt on next use. */
+  readonly reset: boolean;
+}
+
+/** Watcher events arrive in bursts (a branch switch, a build): one event per quiet period. */
+const CHANGE_BATCH_MS = 300;
 
 /** The symbols of one document, with where they came from (tree-sitter, Kotlin scanner or a language server). */
 export interface DocumentSymbols {
@@ -104,18 +116,58 @@ export class WorkspaceIndex implements vscode.Disposable {
   private building: Promise<SymbolResolver | null> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly controller = new AbortController();
+  private readonly _onDidChange = new vscode.EventEmitter<IndexChange>();
+  /**
+   * Fires (batched) when indexed source files are added, removed or changed on disk, or the
+   * workspace folders change: matches computed before may now land elsewhere. Unsaved edits do
+   * not fire it (they are read from memory on the next lookup).
+   */
+  readonly onDidChange = this._onDidChange.event;
+  private pending = { added: new Set<string>(), removed: new Set<string>(), changed: new Set<string>(), reset: false };
+  private batchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: WorkspaceIndexOptions) {
     this.extractor = opts.extractor ?? new SymbolExtractor();
     const watcher = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
     this.disposables.push(
       watcher,
-      watcher.onDidCreate((u) => this.withRel(u, (r, rel) => !skipped(rel) && r.addFile(rel))),
-      watcher.onDidDelete((u) => this.withRel(u, (r, rel) => r.removeFile(rel))),
-      watcher.onDidChange((u) => this.withRel(u, (r, rel) => r.touchFile(rel))),
+      this._onDidChange,
+      watcher.onDidCreate((u) => this.withRel(u, (r, rel) => {
+        if (skipped(rel)) return;
+        r.addFile(rel);
+        this.note('added', rel);
+      })),
+      watcher.onDidDelete((u) => this.withRel(u, (r, rel) => {
+        if (!r.has(rel)) return;
+        r.removeFile(rel);
+        this.note('removed', rel);
+      })),
+      watcher.onDidChange((u) => this.withRel(u, (r, rel) => {
+        r.touchFile(rel);
+        if (r.has(rel)) this.note('changed', rel);
+      })),
       vscode.workspace.onDidChangeTextDocument((e) => this.withRel(e.document.uri, (r, rel) => r.touchFile(rel))),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.reset()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.reset();
+        this.pending.reset = true;
+        this.schedule();
+      }),
     );
+  }
+
+  private note(kind: 'added' | 'removed' | 'changed', rel: string): void {
+    this.pending[kind].add(rel);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = undefined;
+      const p = this.pending;
+      this.pending = { added: new Set(), removed: new Set(), changed: new Set(), reset: false };
+      this._onDidChange.fire({ added: [...p.added], removed: [...p.removed], changed: [...p.changed], reset: p.reset });
+    }, CHANGE_BATCH_MS);
   }
 
   /** Absolute root of the indexed folder (the first workspace folder on disk), or null. */
@@ -265,6 +317,7 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
     this.controller.abort();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

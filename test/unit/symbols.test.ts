@@ -68,6 +68,40 @@ test('python: classes, nested functions, decorators widen the range, typed param
   assert.deepEqual(find(f, 'f').params, ['a', '*args', '**kw']);
 });
 
+test('python: deep nesting with 2-space indentation is found (depth bound from indentation, not a guess)', async () => {
+  // Six levels at 2 spaces: deeper than a fixed query depth, indented less than any "deep" threshold.
+  const src = [
+    'class A:',
+    '  class B:',
+    '    def m(self):',
+    '      if self:',
+    '        try:',
+    '          pass',
+    '        except E:',
+    '          @wraps(m)',
+    '          # a comment between decorators',
+    '          @retry(  3 )',
+    '          def deep(x: int): pass',
+  ].join('\n');
+  const f = await x.extract('deep.py', src);
+  const deep = find(f, 'deep');
+  assert.equal(path(deep), 'type:A/type:B/function:m');
+  assert.deepEqual(deep.annotations, ['@wraps(m)', '@retry(  3 )']);
+  assert.deepEqual(deep.params, ['int']);
+  assert.equal(deep.fullRange.startLine, 7);
+  assert.deepEqual(deep.nameRange, { startLine: 10, startCol: 14, endLine: 10, endCol: 18 });
+});
+
+test('java: annotations are read from the modifiers (comments, qualified names, parentheses in strings)', async () => {
+  const src = 'class K {\n  @A /* @NotOne */ @org.x.B(v = ")(", w = {\'(\'})\n  // @NotTwo\n  @C (1) public static void m() {}\n  public void n() {}\n}\n';
+  const f = await x.extract('K.java', src);
+  const m = find(f, 'm');
+  assert.deepEqual(m.annotations, ['@A', '@org.x.B(v = ")(", w = {\'(\'})', '@C (1)']);
+  assert.equal(m.isStatic, true);
+  assert.equal(find(f, 'n').isStatic, false);
+  assert.deepEqual(find(f, 'n').annotations, []);
+});
+
 test('c#: block and file-scoped namespaces, nesting, generic arity, attributes, static', async () => {
   const src = 'namespace Acme.Users {\n  public class Repo<T> {\n    [HttpGet("x")]\n    public async Task<int> GetAsync(int id, string s) { return 1; }\n    public class Inner { public static void M(string s) {} }\n  }\n}\n';
   const f = await x.extract('Repo.cs', src);
