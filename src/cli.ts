@@ -1,17 +1,19 @@
 // Composition root of the headless CLI (`tempo-lens`): wires argument parsing, the stats sources, the matcher and the formatters.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Attributes, CodeLocation, CodeRef, FunctionStats, TimeWindow } from './shared/model';
+import type { Attributes, FunctionStats, TimeWindow } from './shared/model';
 import { parseCliArgs, type CliCommand, type Connection, type HotspotsCommand, type WindowSpec } from './core/cliArgs';
-import { hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
-import { codeRefFromAttributes } from './core/codeRef';
+import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
+import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody } from './core/otlp';
 import { traceSummaries } from './core/search';
-import { compareByErrors, compareHotspots } from './core/stats';
+import { compareByErrors, compareHotspots, functionKey } from './core/stats';
+import { WorkspaceMatcher } from './symbols/workspaceMatcher';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
+import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 
 export const TOOL_VERSION = '0.1.0';
@@ -29,15 +31,8 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, tempo: 3 } as const;
 
-/** The symbol matcher, when the symbols layer provides it (loaded lazily: tree-sitter is costly). */
-interface Matcher {
-  locate(ref: CodeRef, service: string | null): CodeLocation | null;
-}
-interface MatcherModule {
-  readonly WorkspaceMatcher: {
-    fromDirectory(dir: string, options: { signal?: AbortSignal; pathMappings?: readonly { from: string; to: string }[] }): Promise<Matcher>;
-  };
-}
+/** Bounds of the trace sampling behind `hotspots`' caller-timeout / cache-stampede insights (--source tempo). */
+export const INSIGHT_SAMPLING = { maxFunctions: 25, tracesPerFunction: 20, concurrency: 4, timeoutMs: 60_000 } as const;
 
 /** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
 async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
@@ -58,17 +53,7 @@ async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }
   }
 }
 
-function loadMatcherModule(): MatcherModule | null {
-  try {
-    // A plain require inside try: bundled when the module exists, null in a build without it.
-    const mod = require('./symbols/workspaceMatcher') as unknown as Partial<MatcherModule>;
-    return mod.WorkspaceMatcher !== undefined ? (mod as MatcherModule) : null;
-  } catch {
-    return null;
-  }
-}
-
-async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<Matcher | null> {
+async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<WorkspaceMatcher | null> {
   if (dir === null) return null;
   if (!required) {
     // For hot spots the location is a bonus: a workspace that cannot be indexed must not cost the report.
@@ -80,14 +65,9 @@ async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, r
       return null;
     }
   }
-  const mod = loadMatcherModule();
-  if (mod === null) {
-    io.stderr('tempo-lens: note: mapping to workspace symbols is not available in this build; location is null.\n');
-    return null;
-  }
   const root = path.resolve(io.cwd ?? process.cwd(), dir);
   const pathMappings = await pathMappingsOf(root);
-  return mod.WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
+  return WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
 }
 
 class CliFailure extends Error {
@@ -111,23 +91,50 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   const window = windowOf(cmd.window, now);
   const cwd = io.cwd ?? process.cwd();
   let source: StatsSource;
+  let files: FileStatsSource | null = null;
   let client: TempoClient | null = null;
   if (cmd.source === 'files') {
-    source = new FileStatsSource({
+    source = files = new FileStatsSource({
       root: path.resolve(cwd, cmd.workspace ?? '.'),
       glob: cmd.files ?? '.tempo-lens/traces/**/*.json',
       clipToWindow: 'window' in cmd.window,
+      keepTraces: cmd.insights,
     });
   } else {
     client = clientFor(cmd.connection);
     source = new TempoStatsSource(client);
   }
   try {
-    const [snapshot, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
+    const [loaded, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
     const thresholds = { latencyMs: cmd.latencyMs, errorRate: cmd.errorRate };
-    const all: HotspotRow[] = [...snapshot.functions]
-      .sort(cmd.sort === 'errors' ? compareByErrors : compareHotspots)
-      .map((stats: FunctionStats) => ({ stats, location: matcher?.locate(stats.codeRef, stats.service) ?? null, insights: thresholdInsights(stats, thresholds) }));
+    const sorted = [...loaded.functions].sort(cmd.sort === 'errors' ? compareByErrors : compareHotspots);
+    const notes = [...loaded.notes];
+    let traceInsights: InsightsResult | null = null;
+    if (cmd.insights && files !== null) {
+      traceInsights = insightsFromTraces(files.traces());
+    } else if (cmd.insights && client !== null) {
+      // Only the listed functions are sampled: a bounded number of searches and trace fetches.
+      const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
+      const tempo = source;
+      const fetchTrace = clientTraceFetch(client);
+      let skipped = 0;
+      traceInsights = await sampleInsights(
+        targets,
+        { drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s), fetchTrace },
+        { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
+        signal,
+      );
+      notes.push(
+        `caller-timeout / cache-stampede insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
+          `${skipped > 0 ? ` (${skipped} skipped: their traces could not be read)` : ''}${traceInsights.timedOut ? `; sampling stopped after ${INSIGHT_SAMPLING.timeoutMs / 1000} s` : ''} (--no-insights skips this).`,
+      );
+    }
+    const snapshot = { ...loaded, notes };
+    const all: HotspotRow[] = sorted.map((stats: FunctionStats) => ({
+      stats,
+      location: matcher?.locate(stats.codeRef, stats.service) ?? null,
+      insights: combineInsights(thresholdInsights(stats, thresholds), traceInsights?.findings.get(functionKey(stats.codeRef, stats.service))?.insights ?? []),
+    }));
     const shown = all.slice(0, cmd.limit);
     if (cmd.format === 'json') {
       io.stdout(`${JSON.stringify(hotspotsJson(snapshot.window, shown), null, 2)}\n`);
@@ -202,7 +209,8 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         const attrs = input as Attributes;
         const ref = codeRefFromAttributes(attrs);
         const svc = attrs['service.name'];
-        const location = ref !== null && matcher !== null ? matcher.locate(ref, typeof svc === 'string' ? svc : null) : null;
+        // Hints (SDK language, parameter types) let the matcher pick between overloads.
+        const location = ref !== null && matcher !== null ? matcher.locate(ref, typeof svc === 'string' ? svc : null, codeRefHintsFromAttributes(attrs)) : null;
         io.stdout(`${JSON.stringify({ input, location })}\n`);
       }
       return EXIT.ok;

@@ -1,7 +1,6 @@
 // Composition root of the extension: builds services, registers features, owns disposables.
 import type * as vscode from 'vscode';
 import { registerConnection } from './features/connection';
-import { registerPending } from './features/pending';
 import { registerStatusBar, type StatusBarView } from './features/statusBar';
 import { registerTraceView, type TraceViewExtras } from './features/tracePanel';
 import { registerTraceSearch, type TraceSearchExtras } from './features/traceSearch';
@@ -58,12 +57,11 @@ export function activate(context: vscode.ExtensionContext): TempoLensApi {
   const services = createServices(context);
   registerConnection(context, services);
   const statusBar = registerStatusBar(context, services);
-  // Features: one `register…(context, services)` line each, above registerPending.
+  // Features: one `register…(context, services)` line each.
   // One workspace index: the store, Explain Match, the trace view's Go to code and the cursor preset share it.
   const { api: surfaces, matching } = registerSurfaces(context, services);
   registerTraceView(context, services, { locate: matching.locate });
   registerTraceSearch(context, services, { codeRefAt: matching.codeRefAt });
-  registerPending(context);
 
   const end = performance.now();
   const activation = { activateMs: end - start, sinceModuleLoadMs: end - moduleLoadedAt };

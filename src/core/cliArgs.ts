@@ -6,10 +6,14 @@ export const USAGE = `Usage:
   tempo-lens hotspots [--url U] [--source tempo|files] [--files GLOB] [--workspace DIR]
                       [--since 1h | --start T --end T] [--filter TRACEQL] [--tenant ID]
                       [--format table|json|sarif] [--limit N] [--fail-on slow,errors,...]
-                      [--latency-ms N] [--error-rate R] [--sort p95|errors]
+                      [--latency-ms N] [--error-rate R] [--sort p95|errors] [--no-insights]
   tempo-lens search   'TRACEQL' [--url U] [--since 1h | --start T --end T] [--limit N] [--format table|json] [--tenant ID]
   tempo-lens trace    TRACE_ID [--url U] [--format tree|json] [--tenant ID]
   tempo-lens match    --workspace DIR [--input FILE]
+
+hotspots also reports caller-timeout and cache-stampede insights found in traces: with
+--source files from every trace in the files, with --source tempo from a bounded sample of the
+listed functions' slowest and erroring traces (--no-insights skips that sampling).
 
 Auth from the environment: TEMPO_LENS_TOKEN, TEMPO_LENS_USER (basic auth when set, else bearer),
 TEMPO_LENS_AUTH=none|basic|bearer to choose explicitly. TEMPO_LENS_URL sets the default --url.
@@ -42,6 +46,8 @@ export interface HotspotsCommand {
   readonly latencyMs: number;
   readonly errorRate: number;
   readonly sort: 'p95' | 'errors';
+  /** Run the trace detectors (caller-timeout, cache-stampede); `--no-insights` turns them off. */
+  readonly insights: boolean;
 }
 
 export interface SearchCommand {
@@ -74,11 +80,14 @@ export type ParseResult =
   | { readonly ok: false; readonly help: false; readonly error: string };
 
 const FLAGS: Record<CliCommand['command'], readonly string[]> = {
-  hotspots: ['url', 'source', 'files', 'workspace', 'since', 'start', 'end', 'filter', 'tenant', 'format', 'limit', 'fail-on', 'latency-ms', 'error-rate', 'sort'],
+  hotspots: ['url', 'source', 'files', 'workspace', 'since', 'start', 'end', 'filter', 'tenant', 'format', 'limit', 'fail-on', 'latency-ms', 'error-rate', 'sort', 'no-insights'],
   search: ['url', 'since', 'start', 'end', 'limit', 'format', 'tenant'],
   trace: ['url', 'format', 'tenant'],
   match: ['workspace', 'input'],
 };
+
+/** Flags that take no value (present = true). */
+const SWITCHES: ReadonlySet<string> = new Set(['no-insights']);
 
 class UsageError extends Error {}
 
@@ -156,7 +165,10 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
         if (!allowed.includes(name)) throw new UsageError(`unknown option --${name} for ${command}`);
         let value: string;
-        if (eq >= 0) value = a.slice(eq + 1);
+        if (SWITCHES.has(name)) {
+          if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+          value = 'true';
+        } else if (eq >= 0) value = a.slice(eq + 1);
         else {
           const next = argv[i + 1];
           if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`--${name} needs a value`);
@@ -190,6 +202,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
             latencyMs: numFlag(flags, 'latency-ms', 1000, 0, 1e9),
             errorRate: numFlag(flags, 'error-rate', 0.05, 0, 1),
             sort: choice(flags, 'sort', ['p95', 'errors'] as const, 'p95'),
+            insights: !flags.has('no-insights'),
           },
         };
       }

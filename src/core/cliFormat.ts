@@ -21,6 +21,13 @@ export function qualifiedName(stats: FunctionStats): string {
   return r.namespace !== null ? `${r.namespace}.${r.function}` : r.function;
 }
 
+const KIND_ORDER: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede'];
+
+/** Threshold insights and the trace detectors' ones of one function, in a fixed kind order. */
+export function combineInsights(...lists: readonly (readonly Insight[])[]): Insight[] {
+  return lists.flat().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+}
+
 /** The exact object CONTRACT.md documents for `hotspots --format json`. */
 export function hotspotsJson(window: StatsSnapshot['window'], rows: readonly HotspotRow[]): unknown {
   return {
@@ -165,6 +172,15 @@ export function hotspotsTable(snapshot: Pick<StatsSnapshot, 'window' | 'origin' 
   if (rows.length === 0) out.push('No function with code attributes (code.function / code.function.name) in this window.');
   else out.push(renderTable(header, body, new Set([2, 3, 4, 5, 6])));
   if (totalFunctions > rows.length) out.push(`… ${totalFunctions - rows.length} more (use --limit)`);
+  const found = rows.flatMap((r) => r.insights.filter((i) => i.kind === 'caller-timeout' || i.kind === 'cache-stampede').map((i) => ({ r, i })));
+  if (found.length > 0) {
+    out.push('');
+    out.push('Trace insights:');
+    for (const { r, i } of found) {
+      const example = i.traceIds[0] !== undefined ? ` · e.g. trace ${clip(i.traceIds[0], 32)}` : '';
+      out.push(`  ${i.kind}  ${clip(qualifiedName(r.stats), 70)}${r.stats.service !== null ? ` (${clip(r.stats.service, 30)})` : ''}: ${clip(i.message, 300)}${example}`);
+    }
+  }
   for (const n of snapshot.notes) out.push(`note: ${n}`);
   return `${out.join('\n')}\n`;
 }

@@ -1,19 +1,17 @@
 // The stats store: refresh lifecycle (debounce, focus-paced timer, cancellation), the stats→code mapping, per-document lookups.
 import * as vscode from 'vscode';
-import type { CodeLocation, CodeRef, FunctionStats, Insight, SpanHit, StatsSnapshot, TimeRange, TimeWindow, Trace } from '../shared/model';
-import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
-import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
-import { parseTraceBody } from '../core/otlp';
+import type { CodeLocation, CodeRef, FunctionStats, Insight, SpanHit, StatsSnapshot, TimeRange, TimeWindow } from '../shared/model';
 import { regexEscape, stringLiteral } from '../core/traceql';
 import { formatWindowLength, severityOf, type Thresholds } from '../core/format';
 import { functionKey, indexByFile, judge, normalisePath, resolveRanges, severityRank, type LocatedFunction } from '../core/surfaces';
-import { displaySymbol, type Range0, type SymbolInfo } from '../core/match';
+import { displaySymbol, expectedRefFor, type Range0, type SymbolInfo } from '../core/match';
 import { windowFor } from '../core/timeRange';
 import { NO_HINTS } from '../core/codeRef';
 import { WorkspaceIndex } from './workspaceIndex';
 import { FileStatsSource } from '../tempo/files';
 import { TempoStatsSource } from '../tempo/statsSource';
-import type { TempoClient } from '../tempo/client';
+import { clientTraceFetch, sampleInsights, TraceCache, type FunctionFindings, type InsightTraceFetch } from '../tempo/insightsSource';
+import type { TempoQueries } from '../tempo/client';
 import type { Services } from './services';
 import type { Logger } from './log';
 
@@ -584,7 +582,7 @@ function fromRange(r: vscode.Range): Range0 {
 
 /** Cached per client / per files setting, so that what a source learns (metrics caps) survives refreshes. */
 export function sourceFromServices(services: Services): () => Promise<StoreSource | null> {
-  const tempoSources = new WeakMap<TempoClient, TempoStatsSource>();
+  const tempoSources = new WeakMap<TempoQueries, TempoStatsSource>();
   let files: { key: string; source: FileStatsSource } | undefined;
   return async () => {
     const c = services.config.current;
@@ -608,7 +606,7 @@ export function sourceFromServices(services: Services): () => Promise<StoreSourc
 
 /** A search-only stats source on the current client: exact span durations for the open files' namespaces. */
 export function refinerFromServices(services: Services): () => Promise<Pick<StoreSource, 'load'> | null> {
-  const sources = new WeakMap<TempoClient, TempoStatsSource>();
+  const sources = new WeakMap<TempoQueries, TempoStatsSource>();
   return async () => {
     if (services.config.current.source !== 'tempo') return null;
     const client = await services.connection.client();
@@ -634,8 +632,8 @@ function toStoreSymbol(s: SymbolInfo): StoreSymbol {
 
 /**
  * Matching and symbols through the shared VS Code workspace index (open documents from memory,
- * files.exclude honoured). Source files created or deleted, or new path mappings, re-map the
- * current figures (debounced) without refetching them.
+ * files.exclude honoured). Source files created, deleted or changed on disk (the index's change
+ * event), or new path mappings, re-map the current figures (debounced) without refetching them.
  */
 export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
@@ -644,12 +642,9 @@ export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposab
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly index: WorkspaceIndex, services: Services) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{java,kt,kts,py,cs,go,js,jsx,mjs,cjs,ts,tsx,mts,cts,rb,php}', false, true, false);
     this.disposables.push(
       this._onDidChange,
-      watcher,
-      watcher.onDidCreate(() => this.changed()),
-      watcher.onDidDelete(() => this.changed()),
+      index.onDidChange(() => this.changed()),
       services.config.onDidChange((e) => {
         if (!e.affects('pathMappings')) return;
         index.updatePathMappings();
@@ -686,6 +681,33 @@ export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposab
     return r.file.symbols.filter((s) => s.kind !== 'type').map(toStoreSymbol);
   }
 
+  /**
+   * The method under the cursor as a code reference: the observed one (with its service) when the
+   * store mapped figures onto it, else the reference a runtime would report for it.
+   */
+  async codeRefAt(store: StatsStore, document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<{ ref: CodeRef; service: string | null } | null> {
+    const entries = await store.forDocument(document, token);
+    if (token.isCancellationRequested) return null;
+    const line = position.line;
+    const size = (r: Range0): number => r.endLine - r.startLine;
+    let best: DocumentEntry | null = null;
+    for (const e of entries) {
+      const r = e.fullRange0 ?? e.range0;
+      if (r.startLine <= line && line <= r.endLine && (best === null || size(r) < size(best.fullRange0 ?? best.range0))) best = e;
+    }
+    if (best !== null) return { ref: best.stats.codeRef, service: best.stats.service };
+    const symbols = await this.index.symbolsOf(document, token);
+    if (!symbols || token.isCancellationRequested) return null;
+    let sym: SymbolInfo | null = null;
+    for (const s of symbols.file.symbols) {
+      if (s.kind === 'type' || s.fullRange.startLine > line || line > s.fullRange.endLine) continue;
+      if (sym === null || size(s.fullRange) < size(sym.fullRange)) sym = s;
+    }
+    if (sym === null) return null;
+    const ref = expectedRefFor(sym, { path: symbols.rel, jvmName: symbols.file.jvmName, goImportPath: symbols.goImportPath });
+    return ref !== null ? { ref, service: null } : null;
+  }
+
   dispose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -693,7 +715,7 @@ export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposab
 }
 
 /** Builds the store and its ports from the services; everything is tied to the context. */
-export function createStatsStore(context: vscode.ExtensionContext, services: Services): { store: StatsStore; insights: InsightRunner; index: WorkspaceIndex } {
+export function createStatsStore(context: vscode.ExtensionContext, services: Services): { store: StatsStore; insights: InsightRunner; index: WorkspaceIndex; locator: IndexLocator } {
   const index = new WorkspaceIndex({ log: services.log.child('index'), pathMappings: () => services.config.current.pathMappings });
   const locator = new IndexLocator(index, services);
   const store = new StatsStore({
@@ -710,22 +732,18 @@ export function createStatsStore(context: vscode.ExtensionContext, services: Ser
   });
   const insights = new InsightRunner(store, { log: services.log.child('insights'), fetchTrace: traceFetcher(services) });
   context.subscriptions.push(insights, store, locator, index);
-  return { store, insights, index };
+  return { store, insights, index, locator };
 }
 
 // ---- insights from sampled traces (caller-timeout, cache-stampede) ------------------------------
 
-/** Detector findings of one function, kept for the quick fixes (they need the evidence, not just the message). */
-export interface FunctionFindings {
-  readonly insights: readonly Insight[];
-  readonly callerTimeout: CallerTimeoutFinding | null;
-  readonly cacheStampede: CacheStampedeFinding | null;
-}
+// The orchestration lives in tempo/insightsSource (shared with the CLI); this runner decides what to analyse and when.
+export type { FunctionFindings };
 
 export interface InsightRunnerDeps {
   readonly log: Logger;
   /** A trace by id, parsed; null when Tempo does not have it. Undefined: trace fetching unavailable (files source). */
-  fetchTrace(traceId: string, signal: AbortSignal): Promise<Trace | null> | undefined;
+  fetchTrace(traceId: string, signal: AbortSignal): ReturnType<InsightTraceFetch> | undefined;
   /** Methods analysed per refresh (the worst of the open files first). Default 12. */
   readonly maxMethods?: number;
   /** Traces fetched per method. Default 20. */
@@ -749,11 +767,12 @@ export class InsightRunner implements vscode.Disposable {
   private running = false;
   /** A request arrived while a round was running: run again after it. */
   private rerun = false;
-  private readonly traces = new Map<string, Promise<Trace | null>>();
+  private readonly traces: TraceCache;
   /** Settles when the current round of analysis is done (tests wait on it). */
   private idle: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: StatsStore, private readonly deps: InsightRunnerDeps) {
+    this.traces = new TraceCache((id, signal) => deps.fetchTrace(id, signal), 300, (id, e) => deps.log.debug(`trace ${id} not fetched: ${errorMessage(e)}`));
     this.disposables.push(
       this._onDidChange,
       store.onDidChange(() => this.schedule()),
@@ -811,23 +830,36 @@ export class InsightRunner implements vscode.Disposable {
       cts.dispose();
       targets.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.stats.p95Ms ?? 0) - (a.stats.p95Ms ?? 0));
       const max = this.deps.maxMethods ?? 12;
-      let done = 0;
-      const fresh = new Map<string, FunctionFindings>();
+      const chosen: LocatedFunction[] = [];
       for (const t of targets) {
-        if (signal.aborted || done >= max) break;
+        if (chosen.length >= max) break;
         const key = functionKey(t.stats);
         if (this.analysed.has(key)) continue;
         this.analysed.add(key);
-        done++;
+        chosen.push(t);
+      }
+      const done = chosen.length;
+      let fresh: ReadonlyMap<string, FunctionFindings> = new Map();
+      if (done > 0 && !signal.aborted) {
         try {
-          await this.analyse(t, signal, fresh);
+          fresh = (await sampleInsights(
+            chosen.map((t) => t.stats),
+            { drillDown: (ref, service) => this.store.drillDown(ref, service), fetchTrace: (id, s) => this.traces.get(id, s) },
+            {
+              maxFunctions: max,
+              tracesPerFunction: this.deps.tracesPerMethod ?? 20,
+              concurrency: 3,
+              timeoutMs: 120_000,
+              onSkip: (t, e) => this.deps.log.debug(`insights for ${t.codeRef.function} skipped: ${errorMessage(e)}`),
+            },
+            signal,
+          )).findings;
         } catch (e) {
-          if (signal.aborted) break;
-          this.deps.log.debug(`insights for ${t.stats.codeRef.function} skipped: ${errorMessage(e)}`);
+          if (!signal.aborted) this.deps.log.debug(`insights not computed: ${errorMessage(e)}`);
         }
       }
       if (!signal.aborted && done > 0) {
-        if (this.analysed.size === done) this.findings = fresh;
+        if (this.analysed.size === done) this.findings = new Map(fresh);
         else for (const [k, v] of fresh) this.findings.set(k, v);
         this._onDidChange.fire();
       }
@@ -838,53 +870,6 @@ export class InsightRunner implements vscode.Disposable {
         this.schedule();
       }
     }
-  }
-
-  private async analyse(target: LocatedFunction, signal: AbortSignal, into: Map<string, FunctionFindings>): Promise<void> {
-    const drill = await this.store.drillDown(target.stats.codeRef, target.stats.service);
-    if (signal.aborted) return;
-    const ids = [...new Set([...drill.slowest, ...drill.errors].map((h) => h.traceId))].slice(0, this.deps.tracesPerMethod ?? 20);
-    const traces: Trace[] = [];
-    // Three at a time: enough to be quick, few enough not to crowd out the user's own requests.
-    for (let i = 0; i < ids.length && !signal.aborted; i += 3) {
-      const batch = await Promise.all(ids.slice(i, i + 3).map((id) => this.trace(id, signal)));
-      for (const t of batch) if (t) traces.push(t);
-    }
-    if (signal.aborted || traces.length === 0) return;
-    const timeouts = detectCallerTimeouts(traces);
-    const stampedes = detectCacheStampedes(traces);
-    const merge = (ref: CodeRef, service: string | null, patch: Partial<FunctionFindings>): void => {
-      const k = functionKey({ codeRef: ref, service });
-      const prev = into.get(k) ?? { insights: [], callerTimeout: null, cacheStampede: null };
-      into.set(k, { ...prev, ...patch, insights: [...prev.insights, ...(patch.insights ?? [])] });
-    };
-    for (const f of timeouts.findings) {
-      const existing = into.get(functionKey(f))?.callerTimeout;
-      if (existing && existing.tracesAffected >= f.tracesAffected) continue;
-      merge(f.codeRef, f.service, { callerTimeout: f, insights: [callerTimeoutInsight(f)] });
-    }
-    for (const f of stampedes.findings) {
-      if (f.kind !== 'stampede') continue;
-      const existing = into.get(functionKey(f))?.cacheStampede;
-      if (existing && existing.maxExecutions >= f.maxExecutions) continue;
-      merge(f.codeRef, f.service, { cacheStampede: f, insights: [cacheStampedeInsight(f)] });
-    }
-  }
-
-  private trace(id: string, signal: AbortSignal): Promise<Trace | null> {
-    let p = this.traces.get(id);
-    if (!p) {
-      const fetched = this.deps.fetchTrace(id, signal);
-      if (!fetched) return Promise.resolve(null);
-      p = fetched.catch((e: unknown) => {
-        this.traces.delete(id);
-        if (!signal.aborted) this.deps.log.debug(`trace ${id} not fetched: ${errorMessage(e)}`);
-        return null;
-      });
-      if (this.traces.size >= 300) this.traces.delete(this.traces.keys().next().value as string);
-      this.traces.set(id, p);
-    }
-    return p;
   }
 
   dispose(): void {
@@ -901,8 +886,7 @@ export function traceFetcher(services: Services): InsightRunnerDeps['fetchTrace'
     return (async () => {
       const client = await services.connection.client();
       if (!client) return null;
-      const body = await client.traceById(traceId, {}, AbortSignal.any([signal, AbortSignal.timeout(15_000)]));
-      return body === null ? null : parseTraceBody(body);
+      return clientTraceFetch(client, 15_000)(traceId, signal);
     })();
   };
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CodeRef, Span, StatsSnapshot, TimeWindow, Trace } from '../shared/model';
 import { globBase, globToRegExp } from '../core/glob';
-import { collectSpans, parseTraceBody } from '../core/otlp';
+import { collectSpans, groupByTrace, parseTraceBody } from '../core/otlp';
 import { compileSpanFilter } from '../core/spanFilter';
 import { compareHotspots, functionKey, SpanAggregator, type SpanSample } from '../core/stats';
 import { stepFor } from '../core/timeRange';
@@ -25,6 +25,11 @@ export interface FileStatsSourceOptions {
   /** Per-file size cap (default 256 MiB) and file-count cap (default 5,000). */
   readonly maxFileBytes?: number;
   readonly maxFiles?: number;
+  /**
+   * Keep the traces of the last load (whole traces with at least one counted span) for the trace
+   * detectors (`traces()`). Off by default: they cost the memory of every span read.
+   */
+  readonly keepTraces?: boolean;
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
@@ -85,6 +90,7 @@ function sampleOf(s: Span): SpanSample {
 
 export class FileStatsSource implements StatsSource {
   private last: SpanAggregator | null = null;
+  private lastTraces: readonly Trace[] = [];
 
   constructor(private readonly opts: FileStatsSourceOptions) {}
 
@@ -150,6 +156,9 @@ export class FileStatsSource implements StatsSource {
     let maxEnd = -Infinity;
     let readFiles = 0;
     let spansRead = 0;
+    const keep = this.opts.keepTraces === true;
+    const kept: Span[] = [];
+    const keptIds = new Set<string>();
     if (files.length === 0) notes.push(`No trace files found${this.opts.glob !== undefined ? ` for ${this.opts.glob}` : ''}.`);
     for (const file of files) {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
@@ -175,11 +184,13 @@ export class FileStatsSource implements StatsSource {
         continue;
       }
       readFiles++;
+      if (keep) for (const s of spans) kept.push(s);
       for (const s of spans) {
         if (services !== null && (s.service === null || !services.has(s.service))) continue;
         if (pred !== null && !pred(s)) continue;
         if (clip && (s.startMs < req.window.startMs || s.startMs >= req.window.endMs)) continue;
         spansRead++;
+        if (keep) keptIds.add(s.traceId);
         if (s.startMs < minStart) minStart = s.startMs;
         if (s.endMs > maxEnd) maxEnd = s.endMs;
         agg.add(sampleOf(s));
@@ -190,10 +201,16 @@ export class FileStatsSource implements StatsSource {
       : { startMs: Math.floor(minStart / 1000) * 1000, endMs: Math.max(Math.ceil(maxEnd / 1000) * 1000, Math.floor(minStart / 1000) * 1000 + 1000) };
     const functions = agg.finish({ window, origin: 'files', stepMs: stepFor(window), sampled: false }).sort(compareHotspots);
     this.last = agg;
+    this.lastTraces = keep ? groupByTrace(kept).filter((t) => keptIds.has(t.traceId)) : [];
     notes.unshift(
       `Figures from ${readFiles} trace file${readFiles === 1 ? '' : 's'} (${spansRead} spans, ${agg.spans} with code attributes)${clip ? '' : `, covering ${new Date(window.startMs).toISOString()} – ${new Date(window.endMs).toISOString()}`}; percentiles are exact.`,
     );
     return { window, origin: 'files', functions, notes };
+  }
+
+  /** The traces of the last load that had a counted span (filter, services, window), whole; empty unless `keepTraces`. */
+  traces(): readonly Trace[] {
+    return this.lastTraces;
   }
 
   /** From the last load: the slowest and the most recent erroring spans of one function. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli';
 import { parseCliArgs } from '../../src/core/cliArgs';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
-import { seedTraces } from '../tempo-server/seed';
+import { SEED_FACTS, seedTraces } from '../tempo-server/seed';
 
 const REPO = path.resolve(__dirname, '../../..');
 const GOLDEN = path.join(REPO, 'test/fixtures/cli');
@@ -82,7 +82,8 @@ describe('hotspots / search / trace against a seeded server with fixed timestamp
     assert.equal(sarif.version, '2.1.0');
     const results = sarif.runs[0]!.results;
     assert.ok(results.length > 0);
-    assert.ok(results.every((x) => (x.ruleId === 'slow' || x.ruleId === 'errors') && x.level === 'warning'));
+    assert.ok(results.every((x) => ['slow', 'errors', 'caller-timeout', 'cache-stampede'].includes(x.ruleId) && x.level === 'warning'));
+    assert.ok(results.some((x) => x.ruleId === 'caller-timeout') && results.some((x) => x.ruleId === 'cache-stampede'), 'trace insights are SARIF results too');
     assert.ok(results.every((x) => x.locations[0]?.logicalLocations !== undefined && x.locations[0]?.physicalLocation === undefined), 'no workspace → logical locations');
     const ids = new Set(sarif.runs[0]!.tool.driver.rules.map((x) => x.id));
     assert.ok(results.every((x) => ids.has(x.ruleId)));
@@ -97,6 +98,41 @@ describe('hotspots / search / trace against a seeded server with fixed timestamp
     const sortByErrors = await cli(['hotspots', '--url', server.url, ...WINDOW, '--format', 'json', '--sort', 'errors']);
     const rates = (JSON.parse(sortByErrors.out) as { functions: { stats: { errorRate: number } }[] }).functions.map((f) => f.stats.errorRate);
     assert.deepEqual([...rates].sort((a, b) => b - a), rates);
+  });
+
+  test('trace insights from sampled traces: the gateway 5 s timeout and the JWKS stampede; --no-insights skips the sampling', async () => {
+    server.clearRequests();
+    const r = await cli(['hotspots', '--url', server.url, ...WINDOW, '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const fns = (JSON.parse(r.out) as { functions: JsonFunction[] }).functions;
+    const traceFetches = server.requests.filter((q) => /\/api\/(v2\/)?traces\//.test(q.path)).length;
+    assert.ok(traceFetches > 0 && traceFetches <= 25 * 20, `${traceFetches} trace fetches, bounded`);
+    // The token-service handler the gateway gave up on kept running: caller-timeout, with the incident's traces as examples.
+    const refresh = insightOf(fns, 'refreshToken', 'caller-timeout');
+    assert.ok(refresh, JSON.stringify(fns.map((f) => [f.codeRef.function, f.insights.map((i) => i.kind)])));
+    assert.match(refresh.message, new RegExp(`caller gave up at ${SEED_FACTS.gatewayTimeoutSeconds} s in ${SEED_FACTS.gatewayTimeoutTraces} of \\d+ sampled traces`));
+    assert.ok(refresh.traceIds.length > 0);
+    const example = await cli(['trace', refresh.traceIds[0]!, '--url', server.url]);
+    assert.match(example.out, /HttpTimeoutException/, 'the example trace is an incident trace');
+    const jwks = insightOf(fns, 'getJwks', 'cache-stampede');
+    assert.ok(jwks);
+    assert.match(jwks.message, /concurrent executions of SELECT … FROM signing_keys/);
+    assert.ok(jwks.traceIds.length >= 3);
+    const onlyThresholds = fns.filter((f) => f.codeRef.function === 'getToken')[0];
+    assert.ok(onlyThresholds && onlyThresholds.insights.every((i) => i.kind === 'slow' || i.kind === 'errors'), 'no trace insight where the traces show none');
+    assert.match(r.err, /note: caller-timeout \/ cache-stampede insights from \d+ sampled traces of \d+ functions/);
+
+    const failOn = await cli(['hotspots', '--url', server.url, ...WINDOW, '--format', 'json', '--fail-on', 'cache-stampede', '--latency-ms', '1000000', '--error-rate', '1']);
+    assert.equal(failOn.code, 1, failOn.err);
+    assert.match(failOn.err, /1 function over --fail-on cache-stampede/);
+
+    server.clearRequests();
+    const off = await cli(['hotspots', '--url', server.url, ...WINDOW, '--format', 'json', '--no-insights', '--fail-on', 'caller-timeout,cache-stampede']);
+    assert.equal(off.code, 0, off.err);
+    const offFns = (JSON.parse(off.out) as { functions: JsonFunction[] }).functions;
+    assert.ok(offFns.every((f) => f.insights.every((i) => i.kind === 'slow' || i.kind === 'errors')));
+    assert.equal(server.requests.filter((q) => /\/api\/(v2\/)?traces\//.test(q.path)).length, 0, 'no trace fetched');
+    assert.doesNotMatch(off.err, /sampled traces/);
   });
 
   test('--filter narrows; a filter with braces is a usage error; Tempo\'s TraceQL error keeps line/col', async () => {
@@ -156,6 +192,69 @@ describe('hotspots / search / trace against a seeded server with fixed timestamp
     assert.equal(missing.code, 3);
     assert.match(missing.err, /trace 0123456789abcdef0123456789abcdef was not found/);
   });
+});
+
+interface JsonInsight { kind: string; message: string; traceIds: string[] }
+interface JsonFunction { codeRef: { namespace: string | null; function: string }; service: string | null; location: { file: string } | null; insights: JsonInsight[] }
+
+function insightOf(fns: readonly JsonFunction[], fn: string, kind: string, namespace?: string): JsonInsight | undefined {
+  return fns.find((f) => f.codeRef.function === fn && (namespace === undefined || f.codeRef.namespace === namespace))?.insights.find((i) => i.kind === kind);
+}
+
+function traceIdsIn(file: string): Set<string> {
+  return new Set([...readFileSync(file, 'utf8').matchAll(/"traceId"\s*:\s*"([0-9a-fA-F]{32})"/g)].map((m) => (m[1] as string).toLowerCase()));
+}
+
+test('hotspots --source files: caller-timeout and cache-stampede from every trace of the spring-token incidents (table, JSON, SARIF, --fail-on)', async () => {
+  const ws = 'test/fixtures/workspaces/spring-token';
+  const base = ['hotspots', '--source', 'files', '--workspace', ws];
+  const r = await cli([...base, '--format', 'json']);
+  assert.equal(r.code, 0, r.err);
+  const fns = (JSON.parse(r.out) as { functions: JsonFunction[] }).functions;
+  const timeoutTraces = traceIdsIn(path.join(REPO, ws, '.tempo-lens/traces/caller-timeout.json'));
+  const stampedeTraces = traceIdsIn(path.join(REPO, ws, '.tempo-lens/traces/jwks-stampede.json'));
+  assert.ok(timeoutTraces.size > 0 && stampedeTraces.size > 0);
+  // helper F's expectations (callerTimeout.test.ts): GatewayClient.fetchToken's outbound call, the token handler, findToken.
+  for (const [ns, fn] of [['com.acme.gateway.GatewayClient', 'fetchToken'], ['com.acme.token.TokenController', 'token'], ['com.acme.token.TokenRepository', 'findToken']] as const) {
+    const i = insightOf(fns, fn, 'caller-timeout', ns);
+    assert.ok(i, `${ns}.${fn}: ${JSON.stringify(fns.map((f) => [f.codeRef.function, f.insights.map((x) => x.kind)]))}`);
+    assert.match(i.message, /after its caller gave up at 5 s in 12 of \d+ traces/);
+    assert.ok(i.traceIds.length > 0 && i.traceIds.every((t) => timeoutTraces.has(t)), 'examples are incident traces');
+  }
+  // cacheStampede.test.ts: the @Cacheable TokenService.getJwks owns the 24 h JWKS stampede.
+  const jwks = insightOf(fns, 'getJwks', 'cache-stampede', 'com.acme.token.TokenService');
+  assert.ok(jwks);
+  assert.match(jwks.message, /^12 concurrent executions of SELECT … FROM jwks .*~every 24 h, in 3 bursts/);
+  assert.ok(jwks.traceIds.length > 0 && jwks.traceIds.every((t) => stampedeTraces.has(t)));
+  assert.equal(fns.filter((f) => f.insights.some((i) => i.kind === 'cache-stampede')).length, 1, 'the repository below the cache is not blamed');
+  assert.equal(fns.find((f) => f.codeRef.function === 'getJwks')?.location?.file, 'src/main/java/com/acme/token/TokenService.java');
+
+  const table = await cli(base);
+  assert.equal(table.code, 0, table.err);
+  assert.match(table.out, /FLAGS/);
+  assert.match(table.out, /slow,cache-stampede/);
+  assert.match(table.out, /\nTrace insights:\n/);
+  assert.match(table.out, /  cache-stampede  com\.acme\.token\.TokenService\.getJwks \(token-service\): 12 concurrent executions .* · e\.g\. trace [0-9a-f]{32}/);
+
+  const sarif = await cli([...base, '--format', 'sarif']);
+  assert.equal(sarif.code, 0, sarif.err);
+  const run = (JSON.parse(sarif.out) as { runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; locations: { physicalLocation?: { artifactLocation: { uri: string } } }[]; properties: { traceIds: string[] } }[] }[] }).runs[0]!;
+  assert.deepEqual(run.tool.driver.rules.map((x) => x.id), ['slow', 'caller-timeout', 'cache-stampede']);
+  const stampede = run.results.filter((x) => x.ruleId === 'cache-stampede');
+  assert.equal(stampede.length, 1);
+  assert.equal(stampede[0]!.locations[0]?.physicalLocation?.artifactLocation.uri, 'src/main/java/com/acme/token/TokenService.java');
+  assert.ok(stampede[0]!.properties.traceIds.length > 0);
+  assert.ok(run.results.filter((x) => x.ruleId === 'caller-timeout').length >= 3);
+
+  const failTimeout = await cli([...base, '--format', 'json', '--fail-on', 'caller-timeout']);
+  assert.equal(failTimeout.code, 1);
+  assert.match(failTimeout.err, /over --fail-on caller-timeout/);
+  const failStampede = await cli([...base, '--format', 'sarif', '--fail-on', 'cache-stampede']);
+  assert.equal(failStampede.code, 1);
+  assert.match(failStampede.err, /1 function over --fail-on cache-stampede/);
+  const off = await cli([...base, '--format', 'json', '--no-insights', '--fail-on', 'caller-timeout,cache-stampede']);
+  assert.equal(off.code, 0, off.err);
+  assert.ok((JSON.parse(off.out) as { functions: JsonFunction[] }).functions.every((f) => f.insights.every((i) => i.kind === 'slow' || i.kind === 'errors')));
 });
 
 test('hotspots --source files (offline) golden', async () => {
@@ -269,6 +368,13 @@ test('argument parsing details', () => {
   }
   const b = parseCliArgs(['trace', 'ABC'], { TEMPO_LENS_TOKEN: 't' });
   assert.ok(b.ok && b.command.command === 'trace' && b.command.connection.auth === 'bearer' && b.command.traceId === 'abc');
+  assert.ok(p.ok && p.command.command === 'hotspots' && p.command.insights, 'insights on by default');
+  const off = parseCliArgs(['hotspots', '--no-insights', '--limit', '3'], {});
+  assert.ok(off.ok && off.command.command === 'hotspots' && !off.command.insights && off.command.limit === 3);
+  const valued = parseCliArgs(['hotspots', '--no-insights=yes'], {});
+  assert.ok(!valued.ok && !valued.help && /--no-insights takes no value/.test(valued.error));
+  const help = parseCliArgs(['hotspots', '--help'], {});
+  assert.ok(!help.ok && help.help && /--no-insights/.test(help.text) && /caller-timeout and cache-stampede/.test(help.text));
   const bad = parseCliArgs(['hotspots', '--limit', '0'], {});
   assert.ok(!bad.ok && !bad.help && /--limit/.test(bad.error));
 });

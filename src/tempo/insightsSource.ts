@@ -1,0 +1,172 @@
+// Trace insights (caller-timeout, cache-stampede) from sampled traces: drill-down → trace fetch (cached, de-duplicated, bounded) → detectors → findings per function. No vscode.
+import type { CodeRef, Insight, SpanHit, Trace } from '../shared/model';
+import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
+import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
+import { parseTraceBody } from '../core/otlp';
+import { functionKey } from '../core/stats';
+import type { TempoQueries } from './client';
+
+/** Detector findings of one function, kept for the quick fixes (they need the evidence, not just the message). */
+export interface FunctionFindings {
+  readonly insights: readonly Insight[];
+  readonly callerTimeout: CallerTimeoutFinding | null;
+  readonly cacheStampede: CacheStampedeFinding | null;
+}
+
+/** A function to sample traces for. */
+export interface InsightTarget {
+  readonly codeRef: CodeRef;
+  readonly service: string | null;
+}
+
+/** The slowest and erroring spans of one function (StatsSource.drillDown, or the store's cached one). */
+export type InsightDrillDown = (ref: CodeRef, service: string | null, signal: AbortSignal) => Promise<{ readonly slowest: readonly SpanHit[]; readonly errors: readonly SpanHit[] }>;
+
+/** A trace by id, parsed; null when the source does not have it. */
+export type InsightTraceFetch = (traceId: string, signal: AbortSignal) => Promise<Trace | null>;
+
+export interface SampleInsightsOptions {
+  /** Functions analysed, in the order given. Default 12. */
+  readonly maxFunctions?: number;
+  /** Distinct traces fetched per function. Default 20. */
+  readonly tracesPerFunction?: number;
+  /** Traces fetched at the same time. Default 3: enough to be quick, few enough not to crowd out other requests. */
+  readonly concurrency?: number;
+  /** Bound of the whole sampling; what was analysed by then is returned (`timedOut`). Default 60 s. */
+  readonly timeoutMs?: number;
+  /** A function whose drill-down or traces failed is skipped; this hears why. */
+  readonly onSkip?: (target: InsightTarget, error: unknown) => void;
+}
+
+export interface InsightsResult {
+  /** Findings per `functionKey(codeRef, service)`: also for functions other than the targets (a handler found from its caller's traces). */
+  readonly findings: ReadonlyMap<string, FunctionFindings>;
+  /** Functions whose traces were analysed. */
+  readonly analysed: number;
+  /** Distinct traces the detectors saw. */
+  readonly tracesExamined: number;
+  /** The time bound ended the sampling early. */
+  readonly timedOut: boolean;
+}
+
+/** Accumulates detector findings per function; per function the strongest evidence wins. */
+export class FindingsCollector {
+  private readonly byKey = new Map<string, FunctionFindings>();
+
+  get findings(): ReadonlyMap<string, FunctionFindings> {
+    return this.byKey;
+  }
+
+  /** Runs both detectors over one set of traces (one function's sample, or every trace of the files). */
+  analyse(traces: readonly Trace[], sampled = true): void {
+    if (traces.length === 0) return;
+    for (const f of detectCallerTimeouts(traces, { sampled }).findings) {
+      const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.callerTimeout;
+      if (existing && existing.tracesAffected >= f.tracesAffected) continue;
+      this.merge(f.codeRef, f.service, { callerTimeout: f }, callerTimeoutInsight(f));
+    }
+    for (const f of detectCacheStampedes(traces).findings) {
+      // A hot-set reload is not something the cache-sync fix helps with: not reported as an insight.
+      if (f.kind !== 'stampede') continue;
+      const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.cacheStampede;
+      if (existing && existing.maxExecutions >= f.maxExecutions) continue;
+      this.merge(f.codeRef, f.service, { cacheStampede: f }, cacheStampedeInsight(f));
+    }
+  }
+
+  private merge(ref: CodeRef, service: string | null, patch: Partial<FunctionFindings>, insight: Insight): void {
+    const k = functionKey(ref, service);
+    const prev = this.byKey.get(k) ?? { insights: [], callerTimeout: null, cacheStampede: null };
+    // A stronger finding of the same kind replaces the weaker one's insight.
+    this.byKey.set(k, { ...prev, ...patch, insights: [...prev.insights.filter((i) => i.kind !== insight.kind), insight] });
+  }
+}
+
+/** Every trace of a file source at once: the detectors see complete evidence, nothing is sampled. */
+export function insightsFromTraces(traces: readonly Trace[]): InsightsResult {
+  const collector = new FindingsCollector();
+  collector.analyse(traces, false);
+  return { findings: collector.findings, analysed: 0, tracesExamined: traces.length, timedOut: false };
+}
+
+/**
+ * Traces by id, de-duplicated while in flight and kept (bounded, oldest dropped first) across calls.
+ * A failed fetch is not kept: the next call retries.
+ */
+export class TraceCache {
+  private readonly traces = new Map<string, Promise<Trace | null>>();
+
+  /** `fetch` returning undefined means the source cannot fetch traces (resolves to null, not cached). */
+  constructor(private readonly fetch: (traceId: string, signal: AbortSignal) => Promise<Trace | null> | undefined, private readonly max = 300, private readonly onError?: (traceId: string, error: unknown) => void) {}
+
+  get(traceId: string, signal: AbortSignal): Promise<Trace | null> {
+    let p = this.traces.get(traceId);
+    if (!p) {
+      const fetched = this.fetch(traceId, signal);
+      if (!fetched) return Promise.resolve(null);
+      p = fetched.catch((e: unknown) => {
+        this.traces.delete(traceId);
+        if (!signal.aborted) this.onError?.(traceId, e);
+        return null;
+      });
+      if (this.traces.size >= this.max) this.traces.delete(this.traces.keys().next().value as string);
+      this.traces.set(traceId, p);
+    }
+    return p;
+  }
+}
+
+/** Trace fetching through a Tempo client (trace by id, v2 then v1), bounded per trace. */
+export function clientTraceFetch(client: Pick<TempoQueries, 'traceById'>, perTraceTimeoutMs = 15_000): InsightTraceFetch {
+  return async (traceId, signal) => {
+    const body = await client.traceById(traceId, {}, AbortSignal.any([signal, AbortSignal.timeout(perTraceTimeoutMs)]));
+    return body === null ? null : parseTraceBody(body);
+  };
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+}
+
+/**
+ * For each target (in order, up to `maxFunctions`): its drill-down's slowest and erroring trace ids,
+ * those traces fetched a few at a time, both detectors over them. Bounded in time; a target that
+ * fails is skipped. Rejects only when `signal` is aborted.
+ */
+export async function sampleInsights(
+  targets: readonly InsightTarget[],
+  ports: { readonly drillDown: InsightDrillDown; readonly fetchTrace: InsightTraceFetch },
+  options: SampleInsightsOptions,
+  signal: AbortSignal,
+): Promise<InsightsResult> {
+  const maxFunctions = Math.max(0, options.maxFunctions ?? 12);
+  const perFunction = Math.max(1, options.tracesPerFunction ?? 20);
+  const concurrency = Math.max(1, options.concurrency ?? 3);
+  const timeout = AbortSignal.timeout(Math.max(1, options.timeoutMs ?? 60_000));
+  const inner = AbortSignal.any([signal, timeout]);
+  const collector = new FindingsCollector();
+  const examined = new Set<string>();
+  let analysed = 0;
+  for (const target of targets.slice(0, maxFunctions)) {
+    if (inner.aborted) break;
+    try {
+      const drill = await ports.drillDown(target.codeRef, target.service, inner);
+      if (inner.aborted) break;
+      const ids = [...new Set([...drill.slowest, ...drill.errors].map((h) => h.traceId))].slice(0, perFunction);
+      const traces: Trace[] = [];
+      for (let i = 0; i < ids.length && !inner.aborted; i += concurrency) {
+        const batch = await Promise.all(ids.slice(i, i + concurrency).map((id) => ports.fetchTrace(id, inner)));
+        for (const t of batch) if (t) traces.push(t);
+      }
+      if (inner.aborted) break;
+      analysed++;
+      for (const t of traces) examined.add(t.traceId);
+      collector.analyse(traces);
+    } catch (e) {
+      if (inner.aborted) break;
+      options.onSkip?.(target, e);
+    }
+  }
+  if (signal.aborted) throw abortError(signal);
+  return { findings: collector.findings, analysed, tracesExamined: examined.size, timedOut: timeout.aborted };
+}
