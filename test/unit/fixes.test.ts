@@ -184,3 +184,56 @@ test('no evidence: the title says no caller limit was measured and the default i
   assert.equal(result.kind, 'edit');
   assert.equal(result.kind === 'edit' ? result.title : '', 'Add timeout (3 s; no caller limit was measured): @Transactional(timeout = 3) — bounds JDBC statements only');
 });
+
+test('line endings are preserved: Guava and IMemoryCache rewrites of a CRLF file get CRLF lines', () => {
+  for (const [name, ext, method, language] of [
+    ['guava-get-check-put-throws', 'java', 'rates', 'java'],
+    ['csharp-memorycache-lazy', 'cs', 'GetRatesAsync', 'csharp'],
+  ] as const) {
+    const dir = path.join(casesDir, name);
+    const crlf = read(dir, `before.${ext}`).replace(/\n/g, '\r\n');
+    const result = enableCacheSyncFix({ text: crlf, languageId: language, method: locateMethod(crlf, method, language) });
+    assert.equal(result.kind, 'edit', name);
+    if (result.kind !== 'edit') continue;
+    const fixed = applyEdits(crlf, result.edits);
+    assert.equal(fixed, read(dir, `after.${ext}`).replace(/\n/g, '\r\n'), name);
+    assert.ok(!/[^\r]\n/.test(fixed), `${name}: a bare LF was written`);
+  }
+});
+
+test('IMemoryCache: a load that uses the caller\'s CancellationToken is refused, pointing to HybridCache', () => {
+  const dir = path.join(casesDir, 'csharp-memorycache');
+  const text = read(dir, 'before.cs');
+  const result = enableCacheSyncFix({ text, languageId: 'csharp', method: locateMethod(text, 'GetRatesAsync', 'csharp') });
+  assert.equal(result.kind, 'refused');
+  if (result.kind === 'refused') assert.match(result.reason, /CancellationToken `ct`.*HybridCache/);
+});
+
+test('Guava: the method does not let ExecutionException out, so get(key, Callable) is refused with the reason', () => {
+  const dir = path.join(casesDir, 'guava-get-check-put');
+  const text = read(dir, 'before.java');
+  const result = enableCacheSyncFix({ text, languageId: 'java', method: locateMethod(text, 'rates', 'java') });
+  assert.equal(result.kind, 'refused');
+  if (result.kind === 'refused') assert.match(result.reason, /does not declare `throws ExecutionException`/);
+});
+
+test('IMemoryCache: a key also used elsewhere in the file is refused (the cached value type would change)', () => {
+  const dir = path.join(casesDir, 'csharp-memorycache-lazy');
+  const text = `${read(dir, 'before.cs').replace(/\n}\n$/, '')}\n\n    public Rates? Peek(string ccy) => memory.Get<Rates>($"fx:{ccy}");\n}\n`;
+  const result = enableCacheSyncFix({ text, languageId: 'csharp', method: locateMethod(text, 'GetRatesAsync', 'csharp') });
+  assert.equal(result.kind, 'refused', JSON.stringify(result));
+  if (result.kind === 'refused') assert.match(result.reason, /also used elsewhere/);
+});
+
+test('HybridCache rewrite of a CRLF file gets CRLF lines; without the package reference it is not offered', () => {
+  const dir = path.join(casesDir, 'csharp-hybridcache');
+  const crlf = read(dir, 'before.cs').replace(/\n/g, '\r\n');
+  const method = locateMethod(crlf, 'GetRatesAsync', 'csharp');
+  const csproj = read(dir, 'Acme.Fx.csproj');
+  const result = enableCacheSyncFix({ text: crlf, languageId: 'csharp', method, buildFiles: { '*.csproj': csproj } });
+  assert.equal(result.kind, 'edit');
+  if (result.kind === 'edit') assert.equal(applyEdits(crlf, result.edits), read(dir, 'after.cs').replace(/\n/g, '\r\n'));
+  const without = enableCacheSyncFix({ text: crlf, languageId: 'csharp', method, buildFiles: { '*.csproj': csproj.replace(/<PackageReference[^>]*Hybrid[^>]*>/, '') } });
+  assert.equal(without.kind, 'refused');
+  if (without.kind === 'refused') assert.match(without.reason, /CancellationToken `ct`/);
+});

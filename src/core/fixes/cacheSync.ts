@@ -1,8 +1,9 @@
-// "Enable cache sync" quick fixes: one load per key while concurrent misses wait (Spring, Caffeine, cachetools, Go singleflight, Node promise coalescing).
+// "Enable cache sync" quick fixes: one load per key while concurrent misses wait (Spring, Caffeine, Guava, cachetools, Go singleflight, Node promise coalescing, .NET IMemoryCache).
 import {
   doc,
   goImports,
   indentUnit,
+  indentOf,
   insertAt,
   matchClose,
   methodSpan,
@@ -26,6 +27,7 @@ export const CACHE_SYNC_DOCS = {
   lruCache: 'https://docs.python.org/3/library/functools.html#functools.lru_cache',
   singleflight: 'https://pkg.go.dev/golang.org/x/sync/singleflight',
   hybridCache: 'https://learn.microsoft.com/aspnet/core/performance/caching/hybrid',
+  memoryCache: 'https://learn.microsoft.com/dotnet/api/microsoft.extensions.caching.memory.cacheextensions.getorcreate',
   node: 'https://developer.mozilla.org/docs/Web/JavaScript/Reference/Global_Objects/Map',
 } as const;
 
@@ -118,23 +120,44 @@ function caffeineGetOrLoad(d: Doc, input: FixInput, from: number): FixResult {
   const caffeine = importsPackage(d, 'com.github.benmanes.caffeine');
   const m = CAFFEINE_GET_CHECK_PUT.exec(text);
   if (m === null) {
-    if (caffeine && /\.get\([^;]*->/.test(text)) return refused(title, 'Already synchronized: the Caffeine cache is read with get(key, loader), which loads each key once.', CACHE_SYNC_DOCS.caffeine);
+    if ((caffeine || guava) && /\.get\([^;]*->/.test(text)) {
+      return caffeine
+        ? refused(title, 'Already synchronized: the Caffeine cache is read with get(key, loader), which loads each key once.', CACHE_SYNC_DOCS.caffeine)
+        : refused(`${TITLE} (Guava cache.get(key, Callable))`, 'Already synchronized: the Guava cache is read with get(key, Callable), which loads each key once.', CACHE_SYNC_DOCS.guava);
+    }
     return refused(TITLE, 'No @Cacheable annotation and no getIfPresent/put sequence found in this method; add per-key single-flight loading where the cache is read.', caffeine ? CACHE_SYNC_DOCS.caffeine : CACHE_SYNC_DOCS.spring);
   }
-  if (guava && !caffeine) {
-    return refused(
-      `${TITLE} (Guava LoadingCache)`,
-      "Guava's cache.get(key, Callable) loads each key once but throws the checked ExecutionException; build the cache with CacheBuilder…build(CacheLoader.from(…)) and read it with getUnchecked(key).",
-      CACHE_SYNC_DOCS.guava,
-    );
-  }
-  if (!caffeine) return refused(TITLE, 'The cache in this method is not a Caffeine cache (no com.github.benmanes.caffeine import).', CACHE_SYNC_DOCS.caffeine);
+  if (guava && !caffeine) return guavaGetWithCallable(d, m, body.open, text, d.text.slice(from, body.open));
   const [, indent, type, variable, cache, key, load] = m as unknown as [string, string, string, string, string, string, string];
   const param = ['k', 'key', 'cacheKey', 'missingKey'].find((p) => !new RegExp(`\\b${p}\\b`).test(text)) ?? 'k0';
   // The loader gets the key as its argument; using it keeps the lambda free of captured state.
   const loadExpr = /^[\w]+$/.test(key) ? load.replace(new RegExp(`\\b${key}\\b`, 'g'), param) : load;
   const start = body.open + m.index;
   return { kind: 'edit', title, edits: [replaceSpan(d, start, start + m[0].length, `${indent}${type} ${variable} = ${cache}.get(${key}, ${param} -> ${loadExpr});`)] };
+}
+
+/**
+ * Guava `Cache.get(key, Callable)` loads each key once, but declares the checked ExecutionException
+ * (and wraps unchecked load failures in UncheckedExecutionException); it is only written where the
+ * method already lets ExecutionException out, so the edit compiles without a new try/catch.
+ */
+function guavaGetWithCallable(d: Doc, m: RegExpExecArray, bodyOpen: number, body: string, signature: string): FixResult {
+  const title = `${TITLE} (Guava cache.get(key, Callable); load failures arrive wrapped in ExecutionException)`;
+  const [, indent, type, variable, cache, key, load] = m as unknown as [string, string, string, string, string, string, string];
+  const throwsClause = /\bthrows\b([^{]*)$/.exec(signature)?.[1] ?? '';
+  if (!/\b(ExecutionException|Exception|Throwable)\b/.test(throwsClause)) {
+    return refused(
+      `${TITLE} (Guava cache.get(key, Callable))`,
+      "Guava's cache.get(key, Callable) loads each key once but throws the checked ExecutionException, and this method does not declare `throws ExecutionException` (or Exception). Declare it, or build the cache with CacheBuilder…build(CacheLoader.from(…)) and read it with getUnchecked(key).",
+      CACHE_SYNC_DOCS.guava,
+    );
+  }
+  // The Callable captures the key: Java requires it to be effectively final.
+  if (/^\w+$/.test(key) && new RegExp(`\\b${key}\\s*(=[^=]|\\+\\+|--|[-+*/%&|^]=)|(\\+\\+|--)${key}\\b`).test(body)) {
+    return refused(`${TITLE} (Guava cache.get(key, Callable))`, `The key \`${key}\` is reassigned in this method, so the Callable passed to Guava's cache.get(key, Callable) cannot capture it (not effectively final).`, CACHE_SYNC_DOCS.guava);
+  }
+  const start = bodyOpen + m.index;
+  return { kind: 'edit', title, edits: [replaceSpan(d, start, start + m[0].length, `${indent}${type} ${variable} = ${cache}.get(${key}, () -> ${load});`)] };
 }
 
 // ---- Python ----------------------------------------------------------------------------------
@@ -325,9 +348,207 @@ function dotnetCacheSync(d: Doc, input: FixInput): FixResult {
   if (/\bHybridCache\b|SemaphoreSlim/.test(text) || (/\bHybridCache\b/.test(d.text) && !/\bIMemoryCache\b/.test(d.text))) {
     return refused(`${TITLE} (HybridCache)`, 'Already synchronized: HybridCache.GetOrCreateAsync runs one factory per key.', CACHE_SYNC_DOCS.hybridCache);
   }
-  return refused(
-    `${TITLE} (HybridCache)`,
-    'IMemoryCache.GetOrCreate[Async] is not atomic: concurrent misses each run the factory. Switch to HybridCache (builder.Services.AddHybridCache(); inject HybridCache; await cache.GetOrCreateAsync(key, async token => …)), which runs one factory per key; that changes DI registration, so it is not applied automatically.',
-    CACHE_SYNC_DOCS.hybridCache,
-  );
+  if (/\bnew\s+Lazy<\s*Task</.test(text)) {
+    return refused(`${TITLE} (${LAZY})`, 'Already synchronized: the cache holds a Lazy<Task<…>>, so concurrent misses await one shared load.', CACHE_SYNC_DOCS.memoryCache);
+  }
+  return memoryCacheLazy(d, input, start, text);
+}
+
+const LAZY = 'IMemoryCache + Lazy<Task<T>>';
+const HYBRID_HINT =
+  'Switch to HybridCache (builder.Services.AddHybridCache(); inject HybridCache; await cache.GetOrCreateAsync(key, async token => …, cancellationToken: ct)): its factory gets a token that is cancelled only when every waiting caller has given up. That changes DI registration, so it is not applied automatically.';
+
+/**
+ * `return await cache.GetOrCreateAsync(key, async entry => { entry.… = …; return await load; })`:
+ * IMemoryCache runs the factory once per concurrent miss (dotnet/runtime#36499). Caching a
+ * `Lazy<Task<T>>` instead keeps the race to the creation of the Lazy (cheap); the load itself runs
+ * once and every caller awaits the same task. A failed load is evicted so it is not served until
+ * expiry — GetOrCreateAsync never cached failures either.
+ */
+function memoryCacheLazy(d: Doc, input: FixInput, start: number, text: string): FixResult {
+  const title = `${TITLE} (${LAZY})`;
+  const no = (reason: string): FixResult => refused(title, reason, CACHE_SYNC_DOCS.memoryCache);
+  const call = /\bawait\s+((?:this\.)?\w+)\s*\.\s*GetOrCreateAsync\s*(?:<[^>()]*>)?\s*\(/.exec(text);
+  if (call === null) {
+    return refused(`${TITLE} (HybridCache)`, `No IMemoryCache.GetOrCreateAsync call found in this method to rewrite. IMemoryCache reads are not atomic: concurrent misses each load. ${HYBRID_HINT}`, CACHE_SYNC_DOCS.hybridCache);
+  }
+  const receiver = call[1] as string;
+  const field = receiver.replace(/^this\./, '');
+  if (new RegExp(`\\bHybridCache\\??\\s+${field}\\b`).test(d.text)) {
+    return refused(`${TITLE} (HybridCache)`, 'Already synchronized: HybridCache.GetOrCreateAsync runs one factory per key.', CACHE_SYNC_DOCS.hybridCache);
+  }
+  if (!new RegExp(`\\bIMemoryCache\\??\\s+${field}\\b`).test(d.text)) return no(`\`${receiver}\` is not declared as an IMemoryCache in this file; only IMemoryCache.GetOrCreateAsync is rewritten.`);
+  const open = start + call.index + call[0].length - 1;
+  const close = matchClose(d.text, open);
+  if (close < 0) return no('Could not read the GetOrCreateAsync arguments.');
+  const args = splitArgs(d.text, open + 1, close);
+  if (args.length !== 2) return no('GetOrCreateAsync is called with MemoryCacheEntryOptions; only the (key, async entry => …) form is rewritten.');
+  const key = (args[0] as (typeof args)[number]).text.trim();
+  // The entry's value type changes to Lazy<Task<T>>: other reads of the same key would get the wrong type.
+  const outside = d.text.slice(0, start) + d.text.slice(start + text.length);
+  if (key.length > 2 && outside.includes(key)) return no(`The key ${key} is also used elsewhere in this file; caching a Lazy<Task<T>> under it would break those reads of the plain value.`);
+  const factory = args[1] as (typeof args)[number];
+  const lambda = /^\s*async\s+(?:\(\s*(\w+)\s*\)|(\w+))\s*=>\s*/.exec(factory.text);
+  if (lambda === null) return no('The factory is not an `async entry => …` lambda, so its load cannot be moved into a Lazy<Task<T>>.');
+  const entry = (lambda[1] ?? lambda[2]) as string;
+
+  // Split the factory body into entry settings (kept in the cache factory) and the load (moved into the Lazy).
+  const bodyFrom = factory.start + lambda[0].length;
+  const settings: string[] = [];
+  const load: string[] = [];
+  if (d.text[bodyFrom] === '{') {
+    const bodyClose = matchClose(d.text, bodyFrom);
+    if (bodyClose < 0 || d.text.slice(bodyClose + 1, factory.end).trim() !== '') return no('Could not read the factory body.');
+    const lines = d.text.slice(bodyFrom + 1, bodyClose).split(/\r?\n/);
+    while (lines.length > 0 && (lines[0] as string).trim() === '') lines.shift();
+    while (lines.length > 0 && (lines[lines.length - 1] as string).trim() === '') lines.pop();
+    const base = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => indentOf(l).length));
+    for (const l of lines) {
+      const t = l.slice(Math.min(base, indentOf(l).length));
+      if (load.length === 0 && new RegExp(`^${entry}\\s*\\.[^;]*;\\s*$`).test(t)) settings.push(t);
+      else load.push(t);
+    }
+  } else {
+    load.push(`return ${d.text.slice(bodyFrom, factory.end).trim()};`);
+  }
+  const loadText = load.join('\n');
+  if (new RegExp(`\\b${entry}\\b`).test(loadText)) {
+    return no(`The factory sets \`${entry}\` after (or from) the load, so the entry options depend on the loaded value; they cannot stay in the synchronous cache factory.`);
+  }
+  if (!/\bawait\b/.test(loadText) && !/\breturn\b/.test(loadText)) return no('The factory has no load to move.');
+  const tokens = [...text.slice(0, text.indexOf('{') < 0 ? text.length : text.indexOf('{')).matchAll(/\bCancellationToken\s+(\w+)/g)].map((x) => x[1] as string);
+  if (referencesHybridCache(input)) {
+    const hybrid = hybridCacheRewrite(d, { start, text, receiver, key, factory, entry, settings, load, tokens, callStart: start + call.index + call[0].indexOf(receiver), close });
+    if (hybrid !== null) return hybrid;
+  }
+  // The statement: `return await …;` or `return (await …)!;`, alone on its lines.
+  const lineStart = d.text.lastIndexOf('\n', start + call.index) + 1;
+  const head = d.text.slice(lineStart, start + call.index);
+  const headM = /^([\t ]*)return\s*(\()?\s*$/.exec(head);
+  const tail = /^(\))?\s*!?\s*;/.exec(d.text.slice(close + 1));
+  if (headM === null || tail === null || (headM[2] === undefined) !== (tail[1] === undefined)) {
+    return no('Only `return await cache.GetOrCreateAsync(…);` statements are rewritten; assign the result through a return statement or apply the pattern by hand.');
+  }
+  const indent = headM[1] as string;
+  const stmtEnd = close + 1 + tail[0].length;
+
+  // The cached type: T of the method's Task<T> / ValueTask<T>.
+  const sig = new RegExp(`\\basync\\s+(?:Task|ValueTask)<(.+)>\\s+${input.method.name}\\s*(?:<[^>]*>)?\\s*\\(`).exec(text);
+  if (sig === null) return no('The cached type is not inferable: the method is not declared `async Task<T>` / `async ValueTask<T>`.');
+  const cachedType = (sig[1] as string).trim();
+
+  const token = tokens.find((t) => new RegExp(`\\b${t}\\b`).test(loadText));
+  if (token !== undefined) {
+    return refused(
+      `${TITLE} (HybridCache)`,
+      `The load uses this caller's CancellationToken \`${token}\`: inside a shared Lazy<Task<T>> one caller's cancellation would fail every waiter and stay cached. ${HYBRID_HINT}`,
+      CACHE_SYNC_DOCS.hybridCache,
+    );
+  }
+
+  const taken = (n: string): boolean => new RegExp(`\\b${n}\\b`).test(text);
+  const keyVar = ['cacheKey', 'lazyKey', 'cacheKey0'].find((n) => !taken(n)) ?? 'cacheKey1';
+  const lazyVar = ['pending', 'pendingLoad', 'pending0'].find((n) => !taken(n)) ?? 'pending1';
+  const u = indentUnit(d);
+  const e = d.eol;
+  const out = [
+    `${indent}// IMemoryCache runs the factory once per concurrent miss; a cached Lazy<Task<T>> makes them share one load.`,
+    `${indent}var ${keyVar} = ${key};`,
+    `${indent}var ${lazyVar} = ${receiver}.GetOrCreate(${keyVar}, ${entry} =>`,
+    `${indent}{`,
+    ...settings.map((l) => `${indent}${u}${l}`),
+    `${indent}${u}return new Lazy<Task<${cachedType}>>(async () =>`,
+    `${indent}${u}{`,
+    ...load.map((l) => (l.trim() === '' ? '' : `${indent}${u}${u}${l}`)),
+    `${indent}${u}});`,
+    `${indent}})!;`,
+    `${indent}try`,
+    `${indent}{`,
+    `${indent}${u}return await ${lazyVar}.Value;`,
+    `${indent}}`,
+    `${indent}catch`,
+    `${indent}{`,
+    `${indent}${u}// A failed load must not be served from the cache until it expires.`,
+    `${indent}${u}${receiver}.Remove(${keyVar});`,
+    `${indent}${u}throw;`,
+    `${indent}}`,
+  ].join(e);
+  return { kind: 'edit', title, edits: [replaceSpan(d, lineStart, stmtEnd, out)] };
+}
+
+/** HybridCache ships as its own package (not in the shared framework): only offer it when the project file references it. */
+function referencesHybridCache(input: FixInput): boolean {
+  const csproj = input.buildFiles?.['*.csproj'];
+  return csproj !== undefined && /<PackageReference\s+Include\s*=\s*"Microsoft\.Extensions\.Caching\.Hybrid"/i.test(csproj);
+}
+
+interface GetOrCreateCall {
+  readonly start: number;
+  readonly text: string;
+  readonly receiver: string;
+  readonly key: string;
+  readonly factory: { readonly start: number; readonly end: number };
+  readonly entry: string;
+  readonly settings: readonly string[];
+  readonly load: readonly string[];
+  readonly tokens: readonly string[];
+  /** Offset of the receiver in `await receiver.GetOrCreateAsync(`. */
+  readonly callStart: number;
+  /** Offset of the call's closing parenthesis. */
+  readonly close: number;
+}
+
+/**
+ * `await memory.GetOrCreateAsync(key, async entry => …)` → `await hybridCache.GetOrCreateAsync(key,
+ * async token => …, new HybridCacheEntryOptions { Expiration = … }, cancellationToken: ct)`: one
+ * factory per key, and its token is cancelled only when every waiting caller has cancelled. Null
+ * when the call does not map one-to-one (then the IMemoryCache rewrite is tried).
+ */
+function hybridCacheRewrite(d: Doc, c: GetOrCreateCall): FixResult | null {
+  // HybridCache keys are strings; the options carry only an absolute expiration relative to now.
+  if (!/^\$?@?"/.test(c.key)) return null;
+  if (c.settings.length !== 1) return null;
+  const exp = new RegExp(`^${c.entry}\\s*\\.\\s*AbsoluteExpirationRelativeToNow\\s*=\\s*([^;]+);\\s*$`).exec(c.settings[0] as string);
+  if (exp === null) return null;
+  if (c.tokens.length > 1) return null;
+  const callerToken = c.tokens[0];
+  const taken = (n: string): boolean => new RegExp(`\\b${n}\\b`).test(d.text);
+  const token = ['token', 'cancel', 'loadToken'].find((n) => !taken(n));
+  if (token === undefined) return null;
+
+  // A HybridCache to call: an existing field/parameter, or one more primary-constructor parameter.
+  const edits: FixEdit[] = [];
+  let hybrid = /\bHybridCache\??\s+(\w+)\s*[,;)=]/.exec(d.text)?.[1];
+  if (hybrid === undefined) {
+    const field = c.receiver.replace(/^this\./, '');
+    const ctor = new RegExp(`\\b(?:class|record)\\s+\\w+\\s*\\(([^()]*\\bIMemoryCache\\??\\s+${field}\\b[^()]*)\\)`).exec(d.text);
+    if (ctor === null) return null;
+    hybrid = ['hybridCache', 'hybrid'].find((n) => !taken(n));
+    if (hybrid === undefined) return null;
+    const closeAt = ctor.index + ctor[0].length - 1;
+    edits.push(insertAt(d, closeAt, `, HybridCache ${hybrid}`));
+  }
+  const using = 'Microsoft.Extensions.Caching.Hybrid';
+  if (!new RegExp(`^\\s*using\\s+${using.replace(/\./g, '\\.')}\\s*;`, 'm').test(d.text)) {
+    const usings = [...d.text.matchAll(/^using\s+[\w.]+\s*;[\t ]*$/gm)];
+    const after = usings.filter((u) => (u[0].replace(/^using\s+/, '') as string) < `${using};`).pop() ?? undefined;
+    if (after !== undefined) edits.push(insertAt(d, after.index + after[0].length, `${d.eol}using ${using};`));
+    else if (usings[0] !== undefined) edits.push(insertAt(d, usings[0].index, `using ${using};${d.eol}`));
+    else edits.push(insertAt(d, 0, `using ${using};${d.eol}${d.eol}`));
+  }
+
+  // The factory keeps its layout; only the entry settings leave it and the caller's token becomes the factory's.
+  const factoryText = d.text.slice(c.factory.start, c.factory.end);
+  const lead = /^\s*/.exec(factoryText)?.[0] ?? '';
+  let body = factoryText.slice(lead.length).replace(new RegExp(`^async\\s+(?:\\(\\s*${c.entry}\\s*\\)|${c.entry})\\s*=>`), `async ${token} =>`);
+  const settingLine = new RegExp(`^[\\t ]*${c.entry}\\s*\\.\\s*AbsoluteExpirationRelativeToNow\\s*=[^;]+;[\\t ]*\\r?\\n`, 'm');
+  body = body.replace(settingLine, '');
+  if (callerToken !== undefined) body = body.replace(new RegExp(`\\b${callerToken}\\b`, 'g'), token);
+  // Both lifetimes: a per-call Expiration alone would leave the in-process copy on the default local lifetime.
+  const ttl = (exp[1] as string).trim();
+  const options = `new HybridCacheEntryOptions { Expiration = ${ttl}, LocalCacheExpiration = ${ttl} }`;
+  const tail = callerToken !== undefined ? `, cancellationToken: ${callerToken}` : '';
+  edits.push(replaceSpan(d, c.callStart, c.callStart + c.receiver.length, hybrid));
+  edits.push(replaceSpan(d, c.factory.start + lead.length, c.factory.end, `${body}, ${options}${tail}`));
+  return { kind: 'edit', title: `${TITLE} (HybridCache.GetOrCreateAsync; needs builder.Services.AddHybridCache())`, edits };
 }

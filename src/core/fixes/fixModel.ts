@@ -42,7 +42,9 @@ export type BuildFileName =
   | 'requirements.txt'
   | 'pyproject.toml'
   | 'go.mod'
-  | 'package.json';
+  | 'package.json'
+  /** The .NET project file of the source file's project, whatever its name. */
+  | '*.csproj';
 
 export interface FixEvidence {
   /** A timeout below the caller's limit, chosen by the detector (`suggestTimeoutMs`). */
