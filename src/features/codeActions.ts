@@ -57,7 +57,14 @@ async function moduleFiles(document: vscode.TextDocument, token: vscode.Cancella
   if (!folder) return { texts, uris };
   let dir = vscode.Uri.joinPath(document.uri, '..');
   let root: vscode.Uri | undefined;
+  let csproj: vscode.Uri | undefined;
   for (let guard = 0; guard < 32 && dir.path.startsWith(folder.uri.path); guard++) {
+    // .NET projects are named after themselves (Acme.Fx.csproj): look the folder up instead.
+    csproj = await csprojIn(dir);
+    if (csproj) {
+      root = dir;
+      break;
+    }
     for (const marker of MODULE_MARKERS) {
       if ((await readSmall(vscode.Uri.joinPath(dir, marker))) !== undefined) {
         root = dir;
@@ -77,7 +84,21 @@ async function moduleFiles(document: vscode.TextDocument, token: vscode.Cancella
       uris.set(name, uri);
     }
   }
+  const csprojText = csproj && (await readSmall(csproj));
+  if (csproj && csprojText !== undefined) {
+    texts['*.csproj'] = csprojText;
+    uris.set('*.csproj', csproj);
+  }
   return { texts, uris };
+}
+
+async function csprojIn(dir: vscode.Uri): Promise<vscode.Uri | undefined> {
+  try {
+    const entry = (await vscode.workspace.fs.readDirectory(dir)).find(([name, type]) => type === vscode.FileType.File && name.endsWith('.csproj'));
+    return entry ? vscode.Uri.joinPath(dir, entry[0]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The fix recipes' answer for one insight diagnostic, or null when the method's declaration is unknown. */

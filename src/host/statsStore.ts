@@ -1,6 +1,6 @@
 // The stats store: refresh lifecycle (debounce, focus-paced timer, cancellation), the stats→code mapping, per-document lookups.
 import * as vscode from 'vscode';
-import type { CodeLocation, CodeRef, FunctionStats, Insight, SpanHit, StatsSnapshot, TimeRange, TimeWindow } from '../shared/model';
+import type { CodeLocation, CodeRef, FunctionStats, Insight, SpanHit, StatsSnapshot, TimeRange, TimeWindow, Trace } from '../shared/model';
 import { regexEscape, stringLiteral } from '../core/traceql';
 import { formatWindowLength, severityOf, type Thresholds } from '../core/format';
 import { functionKey, indexByFile, judge, normalisePath, resolveRanges, severityRank, type LocatedFunction } from '../core/surfaces';
@@ -10,7 +10,7 @@ import { NO_HINTS } from '../core/codeRef';
 import { WorkspaceIndex } from './workspaceIndex';
 import { FileStatsSource } from '../tempo/files';
 import { TempoStatsSource } from '../tempo/statsSource';
-import { clientTraceFetch, sampleInsights, TraceCache, type FunctionFindings, type InsightTraceFetch } from '../tempo/insightsSource';
+import { clientTraceFetch, insightsFromTraces, sampleInsights, TraceCache, type FunctionFindings, type InsightTraceFetch } from '../tempo/insightsSource';
 import type { TempoQueries } from '../tempo/client';
 import type { Services } from './services';
 import type { Logger } from './log';
@@ -580,17 +580,33 @@ function fromRange(r: vscode.Range): Range0 {
 
 // ---- composition: ports from the services ----------------------------------------------------
 
-/** Cached per client / per files setting, so that what a source learns (metrics caps) survives refreshes. */
-export function sourceFromServices(services: Services): () => Promise<StoreSource | null> {
+/** The store's source port, plus the files source in use (the insight runner reads its traces). */
+export interface SourceProvider {
+  (): Promise<StoreSource | null>;
+  /** The FileStatsSource of the current settings when `source` is files, else null. */
+  filesSource(): FileStatsSource | null;
+}
+
+/**
+ * Cached per client / per files setting, so that what a source learns (metrics caps) survives refreshes.
+ * The files source keeps the traces of each load for the trace detectors; the runner takes them
+ * (once per load) so they are not held beyond one analysis.
+ */
+export function sourceFromServices(services: Services): SourceProvider {
   const tempoSources = new WeakMap<TempoQueries, TempoStatsSource>();
   let files: { key: string; source: FileStatsSource } | undefined;
-  return async () => {
+  const filesKey = (): string | null => {
+    const c = services.config.current;
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return c.source === 'files' && root !== undefined ? `${root}\u0000${c.files}` : null;
+  };
+  const provider = async (): Promise<StoreSource | null> => {
     const c = services.config.current;
     if (c.source === 'files') {
       const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      if (root === undefined) return null;
-      const key = `${root}\u0000${c.files}`;
-      if (files?.key !== key) files = { key, source: new FileStatsSource({ root, glob: c.files }) };
+      const key = filesKey();
+      if (root === undefined || key === null) return null;
+      if (files?.key !== key) files = { key, source: new FileStatsSource({ root, glob: c.files, keepTraces: true }) };
       return files.source;
     }
     const client = await services.connection.client();
@@ -602,6 +618,12 @@ export function sourceFromServices(services: Services): () => Promise<StoreSourc
     }
     return source;
   };
+  return Object.assign(provider, {
+    filesSource: (): FileStatsSource | null => {
+      const key = filesKey();
+      return key !== null && files?.key === key ? files.source : null;
+    },
+  });
 }
 
 /** A search-only stats source on the current client: exact span durations for the open files' namespaces. */
@@ -718,19 +740,24 @@ export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposab
 export function createStatsStore(context: vscode.ExtensionContext, services: Services): { store: StatsStore; insights: InsightRunner; index: WorkspaceIndex; locator: IndexLocator } {
   const index = new WorkspaceIndex({ log: services.log.child('index'), pathMappings: () => services.config.current.pathMappings });
   const locator = new IndexLocator(index, services);
+  const source = sourceFromServices(services);
   const store = new StatsStore({
     log: services.log.child('stats'),
     settings: () => {
       const c = services.config.current;
       return { timeRange: c.timeRange, filter: c.filter, refreshIntervalSeconds: c.refreshIntervalSeconds, thresholds: c.thresholds };
     },
-    source: sourceFromServices(services),
+    source,
     locator,
     symbols: locator,
     windowFor: (range, now) => windowFor(range, now),
     refiner: refinerFromServices(services),
   });
-  const insights = new InsightRunner(store, { log: services.log.child('insights'), fetchTrace: traceFetcher(services) });
+  const insights = new InsightRunner(store, {
+    log: services.log.child('insights'),
+    fetchTrace: traceFetcher(services),
+    fileTraces: () => (services.config.current.source === 'files' ? source.filesSource()?.takeTraces() ?? null : undefined),
+  });
   context.subscriptions.push(insights, store, locator, index);
   return { store, insights, index, locator };
 }
@@ -748,12 +775,20 @@ export interface InsightRunnerDeps {
   readonly maxMethods?: number;
   /** Traces fetched per method. Default 20. */
   readonly tracesPerMethod?: number;
+  /**
+   * When the source is trace files: the traces of its last load not analysed yet (null once they
+   * were handed over); undefined when the source is Tempo (traces are sampled per method instead).
+   */
+  fileTraces?(): readonly Trace[] | null | undefined;
+  /** Traces of the files analysed per load at most (the detectors run on the extension host). Default 20,000. */
+  readonly maxFileTraces?: number;
 }
 
 /**
- * Runs the trace detectors in the background for the methods of OPEN files only: drill-down search
- * → trace fetch (cached, de-duplicated) → detectors. Bounded per refresh, cancelled when the next
- * refresh lands, and silent on failure (a missing insight is not an error the user must act on).
+ * Runs the trace detectors in the background. Tempo: for the methods of OPEN files only, drill-down
+ * search → trace fetch (cached, de-duplicated) → detectors, bounded per refresh and cancelled when
+ * the next refresh lands. Trace files: once per load over every trace read (bounded), for all
+ * methods. Silent on failure (a missing insight is not an error the user must act on).
  */
 export class InsightRunner implements vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
@@ -768,6 +803,8 @@ export class InsightRunner implements vscode.Disposable {
   /** A request arrived while a round was running: run again after it. */
   private rerun = false;
   private readonly traces: TraceCache;
+  /** The last findings came from trace files (replaced wholesale when the source goes back to Tempo). */
+  private fromFiles = false;
   /** Settles when the current round of analysis is done (tests wait on it). */
   private idle: Promise<void> = Promise.resolve();
 
@@ -821,6 +858,19 @@ export class InsightRunner implements vscode.Disposable {
     this.running = true;
     const signal = this.controller.signal;
     try {
+      const files = this.deps.fileTraces?.();
+      if (files !== undefined) {
+        this.fromFiles = true;
+        // null: this load's traces were analysed already (a remap, a document opened): findings stand.
+        if (files !== null) this.analyseFiles(files);
+        return;
+      }
+      if (this.fromFiles) {
+        // Back on Tempo: what the files showed does not describe it.
+        this.fromFiles = false;
+        this.findings = new Map();
+        this._onDidChange.fire();
+      }
       const targets: LocatedFunction[] = [];
       const cts = new vscode.CancellationTokenSource();
       for (const doc of vscode.workspace.textDocuments) {
@@ -870,6 +920,21 @@ export class InsightRunner implements vscode.Disposable {
         this.schedule();
       }
     }
+  }
+
+  /** Trace files: every trace of the load at once (bounded), once per load, for every function. */
+  private analyseFiles(traces: readonly Trace[]): void {
+    const max = this.deps.maxFileTraces ?? 20_000;
+    if (traces.length > max) this.deps.log.info(`trace insights from the first ${max} of ${traces.length} traces of the files`);
+    try {
+      const r = insightsFromTraces(traces.length > max ? traces.slice(0, max) : traces);
+      this.findings = new Map(r.findings);
+      this.deps.log.debug(`trace insights from ${r.tracesExamined} traces of the files: ${r.findings.size} functions`);
+    } catch (e) {
+      this.findings = new Map();
+      this.deps.log.debug(`insights not computed from the files: ${errorMessage(e)}`);
+    }
+    this._onDidChange.fire();
   }
 
   dispose(): void {

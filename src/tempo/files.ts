@@ -30,6 +30,11 @@ export interface FileStatsSourceOptions {
    * detectors (`traces()`). Off by default: they cost the memory of every span read.
    */
   readonly keepTraces?: boolean;
+  /**
+   * Spans kept for `traces()` at most (default 250,000): past it, no trace is kept for that load and a
+   * note says so, since partial traces would mislead the detectors.
+   */
+  readonly maxKeptSpans?: number;
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
@@ -91,6 +96,8 @@ function sampleOf(s: Span): SpanSample {
 export class FileStatsSource implements StatsSource {
   private last: SpanAggregator | null = null;
   private lastTraces: readonly Trace[] = [];
+  /** Until the first load there is nothing to hand over. */
+  private tracesTaken = true;
 
   constructor(private readonly opts: FileStatsSourceOptions) {}
 
@@ -156,7 +163,8 @@ export class FileStatsSource implements StatsSource {
     let maxEnd = -Infinity;
     let readFiles = 0;
     let spansRead = 0;
-    const keep = this.opts.keepTraces === true;
+    let keep = this.opts.keepTraces === true;
+    const maxKept = this.opts.maxKeptSpans ?? 250_000;
     const kept: Span[] = [];
     const keptIds = new Set<string>();
     if (files.length === 0) notes.push(`No trace files found${this.opts.glob !== undefined ? ` for ${this.opts.glob}` : ''}.`);
@@ -184,6 +192,12 @@ export class FileStatsSource implements StatsSource {
         continue;
       }
       readFiles++;
+      if (keep && kept.length + spans.length > maxKept) {
+        keep = false;
+        kept.length = 0;
+        keptIds.clear();
+        notes.push(`Trace insights (caller-timeout, cache-stampede) skipped: the files hold more than ${maxKept} spans.`);
+      }
       if (keep) for (const s of spans) kept.push(s);
       for (const s of spans) {
         if (services !== null && (s.service === null || !services.has(s.service))) continue;
@@ -202,6 +216,7 @@ export class FileStatsSource implements StatsSource {
     const functions = agg.finish({ window, origin: 'files', stepMs: stepFor(window), sampled: false }).sort(compareHotspots);
     this.last = agg;
     this.lastTraces = keep ? groupByTrace(kept).filter((t) => keptIds.has(t.traceId)) : [];
+    this.tracesTaken = false;
     notes.unshift(
       `Figures from ${readFiles} trace file${readFiles === 1 ? '' : 's'} (${spansRead} spans, ${agg.spans} with code attributes)${clip ? '' : `, covering ${new Date(window.startMs).toISOString()} – ${new Date(window.endMs).toISOString()}`}; percentiles are exact.`,
     );
@@ -211,6 +226,18 @@ export class FileStatsSource implements StatsSource {
   /** The traces of the last load that had a counted span (filter, services, window), whole; empty unless `keepTraces`. */
   traces(): readonly Trace[] {
     return this.lastTraces;
+  }
+
+  /**
+   * The traces of the last load, handed over once: the source drops them (they are the largest thing
+   * it holds), and later calls return null until the next load.
+   */
+  takeTraces(): readonly Trace[] | null {
+    if (this.tracesTaken) return null;
+    const traces = this.lastTraces;
+    this.lastTraces = [];
+    this.tracesTaken = true;
+    return traces;
   }
 
   /** From the last load: the slowest and the most recent erroring spans of one function. */

@@ -155,3 +155,23 @@ test('files: the traces of the last load feed insightsFromTraces (only with keep
   assert.ok(keeping.traces().length > 0 && keeping.traces().length < traces.length);
   assert.ok(keeping.traces().every((t) => t.spans.some((s) => s.service === 'api-gateway')));
 });
+
+test('files: takeTraces hands each load\'s traces over once; over maxKeptSpans none are kept, with a note', async () => {
+  const root = path.join(REPO, 'test/fixtures/workspaces/spring-token');
+  const signal = AbortSignal.timeout(30_000);
+  const source = new FileStatsSource({ root, glob: '.tempo-lens/traces/**/*.json', keepTraces: true });
+  assert.equal(source.takeTraces(), null, 'nothing before the first load');
+  await source.load({ window: WINDOW, filter: '' }, signal);
+  const taken = source.takeTraces();
+  assert.ok(taken !== null && taken.length > 40);
+  assert.equal(source.takeTraces(), null, 'handed over once');
+  assert.equal(source.traces().length, 0, 'the source no longer holds them');
+  await source.load({ window: WINDOW, filter: '' }, signal);
+  assert.equal(source.takeTraces()?.length, taken.length, 'the next load has them again');
+
+  const capped = new FileStatsSource({ root, glob: '.tempo-lens/traces/**/*.json', keepTraces: true, maxKeptSpans: 50 });
+  const snap = await capped.load({ window: WINDOW, filter: '' }, signal);
+  assert.deepEqual(capped.takeTraces(), []);
+  assert.ok(snap.notes.some((n) => /insights .* skipped: the files hold more than 50 spans/.test(n)), snap.notes.join('\n'));
+  assert.ok(snap.functions.length > 0, 'the figures are unaffected');
+});
