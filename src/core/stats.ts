@@ -1,5 +1,5 @@
 // Per-function statistics: TraceQL-metrics series (estimates) and span samples (exact) → FunctionStats.
-import type { Attributes, CodeRef, FunctionStats, SeriesPoint, SpanHit, SpanStatus, StatsOrigin, TimeWindow } from '../shared/model';
+import type { Attributes, CodeRef, FunctionStats, SeriesPoint, SpanHit, StatsOrigin, TimeWindow } from '../shared/model';
 import { codeRefFromAttributes, codeRefKey } from './codeRef';
 import type { MetricsSeries, QueryRangeResponse, WireKeyValue } from './wire';
 import { padTraceId } from './otlp';
@@ -445,15 +445,7 @@ export function weightedQuantile(points: readonly { v: number; w: number }[], q:
 // ---- exact path (search samples, files) ------------------------------------------------------
 
 /** The fields of one span the exact aggregation reads (search fields and parsed spans both fit). */
-export interface SpanSample {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly name: string | null;
-  readonly startMs: number;
-  readonly durationMs: number;
-  readonly status: SpanStatus;
-  readonly statusMessage: string | null;
-  readonly service: string | null;
+export interface SpanSample extends Omit<SpanHit, 'rootServiceName' | 'rootTraceName'> {
   readonly namespace: string | null;
   readonly fn: string | null;
   readonly fnName: string | null;

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { describeSearchError, normaliseTraceIdInput, pushHistory, relativeTime, traceqlSyntaxProblem } from '../../src/features/traceSearch';
+import type { ExchangedMessage } from '../../src/features/tracePanel';
 import { TempoClient } from '../../src/tempo/client';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
 import { activate, resetSettings } from './helpers';
@@ -11,17 +12,7 @@ const MESSAGES = 'tempoLens.test.traceViewMessages';
 const RECEIVE = 'tempoLens.test.traceViewReceive';
 const REVIVE = 'tempoLens.test.traceViewRevive';
 
-interface Exchanged {
-  readonly direction: 'sent' | 'received';
-  readonly type: string;
-  readonly traceId: string | null;
-  readonly spanId: string | null;
-  readonly spanCount: number | null;
-  readonly rootName: string | null;
-  readonly text: string | null;
-  readonly ok: boolean | null;
-  readonly collapsedCount: number | null;
-}
+type Exchanged = ExchangedMessage;
 
 const TRACE_ID = '0000c0ffee0000000000000000000a17';
 const ROOT_SPAN = '00000000000000a1';

@@ -1,25 +1,13 @@
 // Inline hints and gutter marks: on the signature line of matched methods in visible editors, coloured by severity, switchable.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate, waitFor } from '../helpers';
-import type { TempoTestServer } from '../../tempo-server/server';
-import { fileUri, GATEWAY, lineOf, resetSurfaceSettings, startSeededServer, surfaces, TOKEN_SERVICE, type SurfacesApi } from './surfacesData';
+import { waitFor } from '../helpers';
+import { fileUri, GATEWAY, lineOf, TOKEN_SERVICE, type SurfacesApi, useSeededSurfaces } from './surfacesData';
 
 suite('surfaces: inline hints', () => {
-  let server: TempoTestServer;
   let api: SurfacesApi;
 
-  suiteSetup(async () => {
-    api = surfaces(await activate());
-    server = await startSeededServer();
-    await api.refresh();
-  });
-
-  suiteTeardown(async () => {
-    await resetSurfaceSettings();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await server?.close();
-  });
+  useSeededSurfaces((a) => { api = a; }, { closeEditors: true });
 
   test('a visible editor gets one hint per matched method, by severity', async () => {
     const doc = await vscode.workspace.openTextDocument(fileUri(TOKEN_SERVICE));

@@ -1,25 +1,13 @@
 // Clicking a lens: the slowest and erroring traces of the method in a pick list; accepting one opens it.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate, waitFor } from '../helpers';
-import type { TempoTestServer } from '../../tempo-server/server';
-import { resetSurfaceSettings, SLOWEST_GET_TOKEN_TRACE, startSeededServer, surfaces, type SurfacesApi } from './surfacesData';
+import { waitFor } from '../helpers';
+import { SLOWEST_GET_TOKEN_TRACE, type SurfacesApi, useSeededSurfaces } from './surfacesData';
 
 suite('surfaces: traces of a function', () => {
-  let server: TempoTestServer;
   let api: SurfacesApi;
 
-  suiteSetup(async () => {
-    api = surfaces(await activate());
-    server = await startSeededServer();
-    await api.refresh();
-  });
-
-  suiteTeardown(async () => {
-    await resetSurfaceSettings();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await server?.close();
-  });
+  useSeededSurfaces((a) => { api = a; }, { closeEditors: true });
 
   test('the pick list shows slowest then erroring traces and opens the one accepted', async () => {
     const ref = { namespace: 'com.acme.tokens.TokenService', function: 'getToken', filePath: null, line: null };

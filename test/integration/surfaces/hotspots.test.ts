@@ -1,24 +1,12 @@
 // The hot spots tree: services, worst functions first, unmatched functions apart with their reason.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate } from '../helpers';
-import type { TempoTestServer } from '../../tempo-server/server';
-import { resetSurfaceSettings, startSeededServer, surfaces, type SurfacesApi } from './surfacesData';
+import { type SurfacesApi, useSeededSurfaces } from './surfacesData';
 
 suite('surfaces: hot spots view', () => {
-  let server: TempoTestServer;
   let api: SurfacesApi;
 
-  suiteSetup(async () => {
-    api = surfaces(await activate());
-    server = await startSeededServer();
-    await api.refresh();
-  });
-
-  suiteTeardown(async () => {
-    await resetSurfaceSettings();
-    await server?.close();
-  });
+  useSeededSurfaces((a) => { api = a; });
 
   test('functions are grouped by service, worst first', () => {
     const roots = api.hotspots();

@@ -1,25 +1,16 @@
 // A Tempo outage mid-session: one error notification per episode, figures kept, recovery on the next refresh.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate } from '../helpers';
 import type { TempoTestServer } from '../../tempo-server/server';
-import { fileUri, resetSurfaceSettings, startSeededServer, surfaces, TOKEN_SERVICE, type SurfacesApi } from './surfacesData';
+import { fileUri, TOKEN_SERVICE, type SurfacesApi, useSeededSurfaces } from './surfacesData';
 
 suite('surfaces: Tempo outage', () => {
   let server: TempoTestServer;
   let api: SurfacesApi;
 
-  suiteSetup(async () => {
-    api = surfaces(await activate());
-    server = await startSeededServer();
-    await api.refresh();
+  useSeededSurfaces((a, srv) => { api = a; server = srv; });
+  suiteSetup(() => {
     assert.equal(api.state().status, 'ready');
-  });
-
-  suiteTeardown(async () => {
-    server?.clearFaults();
-    await resetSurfaceSettings();
-    await server?.close();
   });
 
   test('an outage shows one error, keeps the figures and recovers on the next refresh', async () => {

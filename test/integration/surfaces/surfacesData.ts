@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TempoLensApi } from '../../../src/extension';
+import { activate } from '../helpers';
 import { startTempoServer, type TempoTestServer } from '../../tempo-server/server';
 
 export const HOSTILE_MESSAGE = `[click me](command:workbench.action.terminal.new) <img src=x onerror=alert(1)> **bold** $(zap) ${'A'.repeat(10 * 1024)}`;
@@ -139,4 +140,24 @@ export async function resetSurfaceSettings(): Promise<void> {
   for (const key of ['url', 'timeRange', 'filter', 'thresholds.latencyMs', 'thresholds.errorRate', 'codeLens.enabled', 'inlineHints.enabled', 'diagnostics.enabled', 'grafanaUrl', 'grafanaDatasourceUid', 'source']) {
     if (c.inspect(key)?.globalValue !== undefined) await c.update(key, undefined, vscode.ConfigurationTarget.Global);
   }
+}
+
+/**
+ * Suite fixture shared by the surfaces suites: a seeded test server, the surfaces API after a first
+ * refresh, and on teardown the settings reset, editors optionally closed and the server stopped.
+ */
+export function useSeededSurfaces(bind: (api: SurfacesApi, server: TempoTestServer) => void, opts: { closeEditors?: boolean } = {}): void {
+  let server: TempoTestServer | undefined;
+  suiteSetup(async () => {
+    const api = surfaces(await activate());
+    server = await startSeededServer();
+    bind(api, server);
+    await api.refresh();
+  });
+  suiteTeardown(async () => {
+    server?.clearFaults();
+    await resetSurfaceSettings();
+    if (opts.closeEditors) await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await server?.close();
+  });
 }

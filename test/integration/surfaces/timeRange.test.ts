@@ -1,9 +1,9 @@
 // The time range drives the queries sent to Tempo (asserted on the test server's request log).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate, waitFor } from '../helpers';
+import { waitFor } from '../helpers';
 import type { TempoTestServer } from '../../tempo-server/server';
-import { resetSurfaceSettings, startSeededServer, surfaces, type SurfacesApi } from './surfacesData';
+import { type SurfacesApi, useSeededSurfaces } from './surfacesData';
 
 /**
  * Lengths (s) of the windows of the TraceQL-metrics requests logged since the last clear (searches
@@ -39,16 +39,7 @@ suite('surfaces: time range', () => {
   let server: TempoTestServer;
   let api: SurfacesApi;
 
-  suiteSetup(async () => {
-    api = surfaces(await activate());
-    server = await startSeededServer();
-    await api.refresh();
-  });
-
-  suiteTeardown(async () => {
-    await resetSurfaceSettings();
-    await server?.close();
-  });
+  useSeededSurfaces((a, srv) => { api = a; server = srv; });
 
   test('1h by default, 6h after Set Time Range, and the figures say so', async () => {
     server.clearRequests();
