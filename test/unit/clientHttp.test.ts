@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { after, test } from 'node:test';
 import { clearCapabilityCache, TempoClient, type ConnectionSettings, type TempoClientOptions } from '../../src/tempo/client';
-import { TempoConfigError, TempoError, type TempoErrorKind } from '../../src/tempo/errors';
+import { TempoConfigError } from '../../src/tempo/errors';
+import { rejectsKind } from './tempoErrorAssert';
 import { sharedDispatcherCount } from '../../src/tempo/http';
 
 const FIX = path.resolve(__dirname, '../../../test/fixtures/tempo-real');
@@ -103,17 +104,6 @@ function client(s: ConnectionSettings, opts: TempoClientOptions = {}): TempoClie
   return c;
 }
 
-async function rejectsKind(p: Promise<unknown>, kind: TempoErrorKind, message?: RegExp): Promise<TempoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof TempoError, `expected TempoError, got ${String(e)}`);
-    assert.equal(e.kind, kind, `kind of "${e.message}"`);
-    if (message !== undefined) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected a ${kind} error`);
-}
 
 test('every endpoint: paths, query parameters, validated bodies', async () => {
   clearCapabilityCache();

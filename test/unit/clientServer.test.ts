@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { clearCapabilityCache, TempoClient, type ConnectionSettings, type TempoClientOptions } from '../../src/tempo/client';
 import { CachedTempoClient, QueryCache } from '../../src/tempo/cache';
-import { TempoError, type TempoErrorKind } from '../../src/tempo/errors';
+import { rejectsKind } from './tempoErrorAssert';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
 import { seedTraces } from '../tempo-server/seed';
 
@@ -41,17 +41,6 @@ async function server(opts: Parameters<typeof startTempoServer>[0]): Promise<Tem
   return s;
 }
 
-async function rejectsKind(p: Promise<unknown>, kind: TempoErrorKind, message?: RegExp): Promise<TempoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof TempoError, `expected TempoError, got ${String(e)}`);
-    assert.equal(e.kind, kind, `kind of "${e.message}"`);
-    if (message !== undefined) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected a ${kind} error`);
-}
 
 /** A trace whose id has leading zero bytes, so Tempo's search strips them. */
 function leadingZeroTrace(): unknown {

@@ -1,7 +1,7 @@
 // TempoStatsSource against the Tempo test server on loopback: metrics vs search, fixed request count, chunking, fallbacks, drill-down.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
+import { startTempoServer, type TempoServerOptions, type TempoTestServer } from '../tempo-server/server';
 import { seedTraces } from '../tempo-server/seed';
 import { TempoClient, type TempoQueries } from '../../src/tempo/client';
 import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../../src/tempo/cache';
@@ -55,6 +55,18 @@ function otlp(spans: readonly SpanSpec[]): unknown {
 }
 
 const settings = (url: string) => ({ url, auth: 'none' as const, user: '', token: undefined, tenant: '', headers: {} });
+
+/** A test server and a client for it, both closed after `use` whatever happens. */
+async function withTempo(opts: TempoServerOptions | undefined, use: (server: TempoTestServer, client: TempoClient) => Promise<void>): Promise<void> {
+  const server = await startTempoServer(opts);
+  const client = new TempoClient(settings(server.url));
+  try {
+    await use(server, client);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
 const signal = (): AbortSignal => new AbortController().signal;
 const byKey = (s: StatsSnapshot): Map<string, FunctionStats> => new Map(s.functions.map((f) => [f.key, f]));
 
@@ -217,9 +229,7 @@ for (const histogram of [true, false]) {
     const counts = new Map<number, { metrics: number; search: number; functions: number }>();
     for (const n of [10, 5000]) {
       test(`${n} functions`, async () => {
-        const server = await startTempoServer({ histogram });
-        const client = new TempoClient(settings(server.url));
-        try {
+        await withTempo({ histogram }, async (server, client) => {
           const now = Date.now();
           const spans: SpanSpec[] = [];
           for (let i = 0; i < n; i++) {
@@ -239,10 +249,7 @@ for (const histogram of [true, false]) {
           if (n === 10) assert.equal(search.functions.length, n);
           else assert.ok(search.functions.length > 500 && search.functions.length < n && search.notes.some((x) => /sampled/.test(x)));
           counts.set(n, { metrics: afterMetrics, search: server.requests.length - afterMetrics, functions: n });
-        } finally {
-          await client.close();
-          await server.close();
-        }
+        });
       });
     }
     test('same number of requests for 10 and 5,000 functions', () => {
@@ -259,9 +266,7 @@ for (const histogram of [true, false]) {
 
 describe('metrics range cap', () => {
   test('24 h window against a 3 h cap: chunks ≤ 3 h, merged, nothing lost or double counted', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const end = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 3_600_000;
       const spans: SpanSpec[] = [];
       // One span every 10 min, and one exactly on every 3 h boundary.
@@ -281,16 +286,11 @@ describe('metrics range cap', () => {
       const edge = snap.functions.find((x) => x.codeRef.function === 'edge')!;
       assert.equal(edge.calls, 7, 'spans on chunk boundaries are counted once');
       assert.ok(snap.notes.some((n) => /8 chunks/.test(n)));
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 
   test('a smaller cap is learned from the 400 and the query retried in smaller chunks', async () => {
-    const server = await startTempoServer({ maxMetricsRangeSeconds: 3600 });
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo({ maxMetricsRangeSeconds: 3600 }, async (server, client) => {
       const end = Math.floor(Date.now() / 360_000) * 360_000 - 3_600_000;
       const spans: SpanSpec[] = [];
       for (let t = end - 6 * 3_600_000 + 30_000; t < end; t += 300_000) spans.push({ service: 's', ns: 'N', fn: 'f', startMs: t, durationMs: 20 });
@@ -303,10 +303,7 @@ describe('metrics range cap', () => {
       const ok = server.requests.filter((r) => r.path === '/api/metrics/query_range' && r.status === 200);
       assert.ok(ok.every((r) => Number(r.query['end']) - Number(r.query['start']) <= 3600));
       assert.equal(new Set(ok.map((r) => r.query['start'])).size, 6, '6 chunks of 1 h');
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 });
 
@@ -343,9 +340,7 @@ for (const histogram of [true, false]) {
 }
 
 test('histogram_over_time path (Tempo 2.5+): whole-window quantiles from merged log2 buckets, no quantile query', async () => {
-  const server = await startTempoServer();
-  const client = new TempoClient(settings(server.url));
-  try {
+  await withTempo(undefined, async (server, client) => {
     const now = Math.floor(Date.now() / 15_000) * 15_000;
     const spans: SpanSpec[] = [];
     for (let i = 0; i < 98; i++) spans.push({ service: 's', ns: 'N', fn: 'f', startMs: now - 600_000 + i * 1000, durationMs: 3 });
@@ -362,17 +357,12 @@ test('histogram_over_time path (Tempo 2.5+): whole-window quantiles from merged 
     assert.ok(f.latencySeries.some((p) => p.v !== null && p.v > 1000), 'the slow step shows in the sparkline');
     assert.ok(snap.notes.some((n) => /log2 duration buckets/.test(n)));
     assert.ok(!server.requests.some((r) => (r.query['q'] ?? '').includes('quantile_over_time')));
-  } finally {
-    await client.close();
-    await server.close();
-  }
+  });
 });
 
 test('histogram exemplars, when a Tempo sends them, become example traces', async () => {
   // Tempo 2.7 drops the NaN placeholders; a body with exemplars pins that they would still be read.
-  const server = await startTempoServer();
-  const client = new TempoClient(settings(server.url));
-  try {
+  await withTempo(undefined, async (server, client) => {
     const now = Math.floor(Date.now() / 15_000) * 15_000;
     server.ingest(otlp([{ service: 's', ns: 'N', fn: 'f', startMs: now - 60_000, durationMs: 3 }]));
     const labels = [
@@ -385,16 +375,11 @@ test('histogram exemplars, when a Tempo sends them, become example traces', asyn
     server.inject({ path: /histogram_over_time/, times: Infinity, status: 200, body: JSON.stringify(body) });
     const snap = await new TempoStatsSource(client).load({ window: { startMs: now - 900_000, endMs: now }, filter: '' }, signal());
     assert.deepEqual(snap.functions[0]?.exampleTraceIds, ['00000000000000000000000000000abc']);
-  } finally {
-    await client.close();
-    await server.close();
-  }
+  });
 });
 
 test('a Tempo without buildinfo (pre-2.3): unscoped intrinsics in every query, metrics still tried', async () => {
-  const server = await startTempoServer({ buildinfo: false, version: '2.2.0' });
-  const client = new TempoClient(settings(server.url));
-  try {
+  await withTempo({ buildinfo: false, version: '2.2.0' }, async (server, client) => {
     const now = Date.now();
     server.ingest(otlp([{ service: 's', ns: 'N', fn: 'a', startMs: now - 60_000, durationMs: 10, error: 'x' }]));
     const snap = await new TempoStatsSource(client).load({ window: { startMs: now - 900_000, endMs: now }, filter: '' }, signal());
@@ -403,17 +388,12 @@ test('a Tempo without buildinfo (pre-2.3): unscoped intrinsics in every query, m
     assert.ok(qs.length > 0);
     assert.ok(qs.every((q) => !q.includes('span:')), qs.join('\n'));
     assert.ok(qs.some((q) => /[^:]status = error/.test(q)));
-  } finally {
-    await client.close();
-    await server.close();
-  }
+  });
 });
 
 describe('fallback to search', () => {
   test('Tempo without local-blocks: search figures and a one-time hint on how to enable metrics', async () => {
-    const server = await startTempoServer({ metrics: false });
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo({ metrics: false }, async (server, client) => {
       const now = Date.now();
       server.ingest(otlp([
         { service: 's', ns: 'N', fn: 'a', startMs: now - 120_000, durationMs: 10 },
@@ -434,16 +414,11 @@ describe('fallback to search', () => {
       assert.equal(server.requests.filter((r) => r.path.startsWith('/api/metrics')).length, 0, 'metrics are not retried on every refresh');
       const caps = await client.capabilities(signal());
       assert.equal(caps.traceqlMetrics, false);
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 
   test('metrics answer with no series while search finds code spans (filter_server_spans): fallback', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const now = Date.now();
       server.ingest(otlp([{ service: 's', ns: 'N', fn: 'internal', startMs: now - 60_000, durationMs: 5 }]));
       server.inject({ path: '/api/metrics/query_range', times: Infinity, status: 200, body: '{"series":[],"metrics":{}}' });
@@ -451,31 +426,21 @@ describe('fallback to search', () => {
       assert.equal(snap.origin, 'search');
       assert.equal(snap.functions[0]?.codeRef.function, 'internal');
       assert.ok(snap.notes.some((n) => /no series for spans that search does find/.test(n)));
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 
   test('empty metrics and no code spans at all: an honest empty metrics snapshot', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const now = Date.now();
       server.ingest(otlp([{ service: 's', startMs: now - 60_000, durationMs: 5 }]));
       const snap = await new TempoStatsSource(client).load({ window: { startMs: now - 900_000, endMs: now }, filter: '' }, signal());
       assert.equal(snap.origin, 'metrics');
       assert.equal(snap.functions.length, 0);
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 
   test('search sampling: slices capped by limit say they are a sample', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const now = Date.now();
       const spans: SpanSpec[] = [];
       for (let i = 0; i < 200; i++) spans.push({ service: 's', ns: 'N', fn: 'hot', startMs: now - 800_000 + i * 4000, durationMs: 1 + i });
@@ -486,10 +451,7 @@ describe('fallback to search', () => {
       assert.deepEqual(f.sample, { spans: f.calls, matched: null });
       assert.ok(snap.notes.some((n) => /sampled/.test(n)));
       assert.equal(server.requests.filter((r) => r.path === '/api/search').length, 4);
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 
   test('auth failures are not hidden behind a fallback; abort rejects', async () => {
@@ -518,9 +480,7 @@ describe('fallback to search', () => {
 
 describe('drill-down narrows a duration threshold until the slowest are complete', () => {
   test('300 spans, the 10 slowest exactly', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const now = Date.now();
       const spans: SpanSpec[] = [];
       for (let i = 1; i <= 300; i++) spans.push({ service: 's', ns: 'com.x.Svc', fn: 'work', startMs: now - 600_000 + ((i * 7919) % 300) * 1000, durationMs: i, ...(i % 50 === 0 ? { error: `e${i}` } : {}) });
@@ -534,18 +494,13 @@ describe('drill-down narrows a duration threshold until the slowest are complete
       const searches = server.requests.filter((r) => r.path === '/api/search');
       assert.ok(searches.length <= 5, `${searches.length} searches`);
       assert.ok(searches.some((r) => /duration >= \d+ms/.test(r.query['q'] ?? '')), 'a threshold was used');
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 });
 
 describe('through the query cache (what the extension hands out per connection)', () => {
   test('two concurrent identical loads make one set of requests; a later refresh asks Tempo again; traces are kept', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const now = Date.now();
       for (const p of seedTraces(now)) server.ingest(p);
       const window = { startMs: now - 3_600_000, endMs: now };
@@ -588,16 +543,11 @@ describe('through the query cache (what the extension hands out per connection)'
       cache.invalidate();
       await queries.traceById(traceId, {}, signal());
       assert.equal(server.requests.filter((r) => r.path.includes('/traces/')).length, 2, 'after invalidate (new settings) Tempo is asked again');
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 
   test('with TTLs for statistics too (QueryCache defaults), a repeat is served from the cache', async () => {
-    const server = await startTempoServer();
-    const client = new TempoClient(settings(server.url));
-    try {
+    await withTempo(undefined, async (server, client) => {
       const now = Date.now();
       for (const p of seedTraces(now)) server.ingest(p);
       const window = { startMs: now - 3_600_000, endMs: now };
@@ -609,9 +559,6 @@ describe('through the query cache (what the extension hands out per connection)'
       assert.deepEqual(again.functions, first.functions);
       await new TempoStatsSource(queries).load({ window, filter: 'resource.service.name = "gateway"' }, signal());
       assert.equal(server.requests.filter((r) => r.path === '/api/metrics/query_range').length, 6, 'another filter is another query');
-    } finally {
-      await client.close();
-      await server.close();
-    }
+    });
   });
 });
