@@ -332,6 +332,11 @@ describe('trace view in chromium', () => {
     assert.ok((await page.locator('.wf-row').count()) < 200);
 
     await page.locator('vscode-button', { hasText: 'Collapse all' }).click();
+    // The view re-renders on the next animation frame: wait for it before counting (bounded).
+    await page.waitForFunction(() => {
+      const n = (globalThis as unknown as Win).document.querySelectorAll('.wf-row:not([hidden])').length;
+      return n > 0 && n < 200;
+    }, undefined, { timeout: 5000 }).catch(() => undefined);
     const visible = await page.locator('.wf-row:not([hidden])').count();
     assert.ok(visible >= 1 && visible <= 9, `root + its children after collapse all (${visible})`);
     await page.close();
