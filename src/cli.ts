@@ -9,12 +9,13 @@ import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody } from './core/otlp';
 import { traceSummaries } from './core/search';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
-import { WorkspaceMatcher } from './symbols/workspaceMatcher';
+import { parseJsonc, WorkspaceMatcher } from './symbols/workspaceMatcher';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
 import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
+import { readRegularFile } from './tempo/workspaceFiles';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -34,17 +35,15 @@ export const EXIT = { ok: 0, findings: 1, usage: 2, tempo: 3 } as const;
 /** Bounds of the trace sampling behind `hotspots`' caller-timeout / cache-stampede insights (--source tempo). */
 export const INSIGHT_SAMPLING = { maxFunctions: 25, tracesPerFunction: 20, concurrency: 4, timeoutMs: 60_000 } as const;
 
+/** A settings file larger than this is not a settings file. */
+const SETTINGS_MAX_BYTES = 1024 * 1024;
+
 /** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
 async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
-  let text: string;
+  const read = await readRegularFile(path.join(dir, '.vscode', 'settings.json'), SETTINGS_MAX_BYTES);
+  if (!read.ok) return [];
   try {
-    text = await fs.readFile(path.join(dir, '.vscode', 'settings.json'), 'utf8');
-  } catch {
-    return [];
-  }
-  try {
-    const clean = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
-    const value = (JSON.parse(clean) as Record<string, unknown>)['tempoLens.pathMappings'];
+    const value = (parseJsonc(read.text) as Record<string, unknown>)['tempoLens.pathMappings'];
     if (!Array.isArray(value)) return [];
     return value.filter((m): m is { from: string; to: string } =>
       typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' && typeof (m as { to?: unknown }).to === 'string');

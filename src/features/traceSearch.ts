@@ -1,6 +1,5 @@
 // Commands Search Traces (TraceQL QuickPick with presets, history, live syntax check) and Open Trace by ID.
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { formatDuration } from '../core/format';
@@ -14,6 +13,7 @@ import type { CodeRef, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import type { TempoQueries } from '../tempo/client';
 import { isTempoError, parseTraceqlError } from '../tempo/errors';
 import { FileStatsSource, spansFromText } from '../tempo/files';
+import { readRegularFile } from '../tempo/workspaceFiles';
 
 /** Registered by the trace view (src/features/tracePanel.ts); features talk through commands. */
 const SHOW_TRACE_COMMAND = 'tempoLens.internal.showTrace';
@@ -262,9 +262,9 @@ async function traceFromFiles(services: Services, traceId: string, signal: Abort
     const files = await new FileStatsSource({ root: folder.uri.fsPath, glob }).listFiles(signal);
     for (const f of files) {
       if (signal.aborted) throw new Error('cancelled');
-      const stat = await fs.stat(f).catch(() => null);
-      if (stat === null || stat.size > MAX_TRACE_FILE_BYTES) continue;
-      const text = await fs.readFile(f, 'utf8');
+      const read = await readRegularFile(f, MAX_TRACE_FILE_BYTES, signal);
+      if (!read.ok) continue;
+      const text = read.text;
       // Cheap pre-check: the id appears in hex in OTLP files; base64 ids need the parse.
       if (!hexId.test(text) && !/"trace_?id"\s*:\s*"[A-Za-z0-9+/]{22}==/i.test(text)) continue;
       try {

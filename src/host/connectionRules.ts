@@ -88,6 +88,17 @@ export function normaliseUrl(url: string): string {
   return `${u.protocol}//${u.host}${path}`;
 }
 
+/**
+ * Settings (relative to `tempoLens.`) read from user/remote scope only while the workspace is
+ * untrusted: the connection (where the token goes) and everything that decides what is read
+ * (`source`, `files`, `pathMappings`), which regular expressions run (`filter`) and where links
+ * point (`grafanaUrl`, `grafanaDatasourceUid`). package.json lists the same keys under
+ * `capabilities.untrustedWorkspaces.restrictedConfigurations` (a unit test keeps them equal).
+ */
+export const RESTRICTED_KEYS = [
+  'source', 'url', 'auth', 'user', 'tenant', 'headers', 'grafanaUrl', 'grafanaDatasourceUid', 'files', 'filter', 'pathMappings',
+] as const;
+
 /** The part of `WorkspaceConfiguration.inspect()` the trust rule looks at. */
 export interface ScopedValues<T> {
   readonly defaultValue?: T | undefined;

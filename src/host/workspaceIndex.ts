@@ -1,11 +1,11 @@
 // VS Code workspace index: source files from findFiles (files.exclude honoured), kept current by a watcher (with a change event), open documents read from memory, matched by the core matcher.
-import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
 import type { ContainerKind, FileSymbols, Range0, SourceLanguage, SymbolContainer, SymbolInfo } from '../core/match';
 import type { CodeRef } from '../shared/model';
 import { SymbolExtractor } from '../symbols/extractor';
+import { readSourceFileSync, sourceVersionSync } from '../symbols/safeRead';
 import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping, type SourceAccess } from '../symbols/resolver';
 import { languageOfPath } from '../symbols/types';
 import { parseJsonc } from '../symbols/workspaceMatcher';
@@ -59,22 +59,13 @@ class EditorAccess implements SourceAccess {
   read(rel: string): string | null {
     const d = this.doc(rel);
     if (d) return d.getText();
-    try {
-      return readFileSync(path.join(this.root, rel), 'utf8');
-    } catch {
-      return null;
-    }
+    return readSourceFileSync(this.root, rel);
   }
 
   version(rel: string): string | number | undefined {
     const d = this.doc(rel);
     if (d) return d.isDirty ? `doc:${d.version}` : `doc:${d.version}:saved`;
-    try {
-      const st = statSync(path.join(this.root, rel));
-      return `${st.mtimeMs}:${st.size}`;
-    } catch {
-      return undefined;
-    }
+    return sourceVersionSync(this.root, rel);
   }
 }
 

@@ -1,12 +1,13 @@
 // Node-side workspace index for the CLI (and tests): walks a folder once, then resolves code refs to methods on demand.
-import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { parse as parseJsoncText, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import * as path from 'node:path';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
 import type { LangFamily } from '../core/lang/common';
 import type { SourceLanguage } from '../core/match';
 import type { CodeLocation, CodeRef } from '../shared/model';
 import { SymbolExtractor } from './extractor';
+import { readSourceFileSync, sourceVersionSync } from './safeRead';
 import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping, type SourceAccess } from './resolver';
 import { languageOfPath } from './types';
 
@@ -23,28 +24,24 @@ const FAMILY_LANGS: Readonly<Record<LangFamily, readonly SourceLanguage[]>> = {
   jvm: ['java', 'kotlin'], python: ['python'], dotnet: ['csharp'], go: ['go'], js: ['javascript', 'typescript'], ruby: ['ruby'], php: ['php'],
 };
 
-/** Strips // and /* comments and trailing commas so tsconfig.json (JSONC) parses. */
+/**
+ * Parses JSONC (tsconfig.json, .vscode/settings.json) with the parser VS Code itself uses: comments
+ * and trailing commas allowed, linear time whatever the text. Throws when the text is not JSONC.
+ */
 export function parseJsonc(text: string): unknown {
-  const noComments = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
-  return JSON.parse(noComments.replace(/,(\s*[}\]])/g, '$1'));
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsoncText(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) throw new Error(`not valid JSONC (${printParseErrorCode((errors[0] as ParseError).error)} at offset ${(errors[0] as ParseError).offset})`);
+  return value;
 }
 
 class DiskAccess implements SourceAccess {
   constructor(private readonly root: string) {}
   read(rel: string): string | null {
-    try {
-      return readFileSync(path.join(this.root, rel), 'utf8');
-    } catch {
-      return null;
-    }
+    return readSourceFileSync(this.root, rel);
   }
   version(rel: string): string | number | undefined {
-    try {
-      const st = statSync(path.join(this.root, rel));
-      return `${st.mtimeMs}:${st.size}`;
-    } catch {
-      return undefined;
-    }
+    return sourceVersionSync(this.root, rel);
   }
 }
 
@@ -77,7 +74,7 @@ export class WorkspaceMatcher {
         } else if (e.isFile()) {
           if (e.name === 'go.mod') {
             const text = await readFile(path.join(root, child), 'utf8').catch(() => '');
-            const m = /^\s*module\s+(\S+)/m.exec(text);
+            const m = /^[ \t]*module[ \t]+(\S+)/m.exec(text);
             if (m) resolver.setGoModule(rel, m[1]!);
           } else if (/^tsconfig(\.[\w-]+)?\.json$/.test(e.name)) {
             await readTsconfig(root, rel, child, resolver);

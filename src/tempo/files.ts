@@ -1,14 +1,13 @@
 // The offline source: OTLP JSON files (resourceSpans, Tempo v1 batches, v2 {trace}) → exact per-function statistics.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CodeRef, Span, StatsSnapshot, TimeWindow, Trace } from '../shared/model';
-import { globBase, globToRegExp } from '../core/glob';
 import { collectSpans, groupByTrace, parseTraceBody } from '../core/otlp';
 import { compileSpanFilter } from '../core/spanFilter';
 import { compareHotspots, functionKey, SpanAggregator, type SpanSample } from '../core/stats';
 import { stepFor } from '../core/timeRange';
 import { checkFilter } from '../core/traceql';
 import type { DrillDown, StatsRequest, StatsSource } from './statsSource';
+import { compileWorkspaceGlob, listWorkspaceFiles, readRegularFile } from './workspaceFiles';
 
 export interface FileStatsSourceOptions {
   /** Explicit files (absolute, or relative to `root`). */
@@ -36,8 +35,6 @@ export interface FileStatsSourceOptions {
    */
   readonly maxKeptSpans?: number;
 }
-
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
 
 /** Every JSON document in a file: one JSON value, or JSON lines (the collector's file exporter). */
 export function parseDocuments(text: string): unknown[] {
@@ -101,43 +98,19 @@ export class FileStatsSource implements StatsSource {
 
   constructor(private readonly opts: FileStatsSourceOptions) {}
 
-  /** The files the source reads, sorted (explicit paths first, then the glob's matches). */
+  /**
+   * The files the source reads, sorted (explicit paths first, then the glob's matches). The glob is
+   * confined to the root (see `compileWorkspaceGlob`); an invalid one throws an Error saying why.
+   */
   async listFiles(signal: AbortSignal): Promise<string[]> {
     const root = this.opts.root ?? process.cwd();
     const maxFiles = this.opts.maxFiles ?? 5000;
     const out = new Set<string>();
     for (const p of this.opts.paths ?? []) out.add(path.resolve(root, p));
     if (this.opts.glob !== undefined && this.opts.glob.trim() !== '') {
-      const glob = this.opts.glob.trim();
-      if (path.isAbsolute(glob) && !/[*?[{]/.test(glob)) {
-        out.add(glob);
-      } else {
-        const re = globToRegExp(path.isAbsolute(glob) ? path.relative(root, glob).split(path.sep).join('/') : glob);
-        const base = path.resolve(root, globBase(path.isAbsolute(glob) ? path.relative(root, glob) : glob));
-        const found: string[] = [];
-        const walk = async (dir: string): Promise<void> => {
-          if (signal.aborted || found.length >= maxFiles) return;
-          let entries: import('node:fs').Dirent[];
-          try {
-            entries = await fs.readdir(dir, { withFileTypes: true });
-          } catch {
-            return;
-          }
-          for (const e of entries) {
-            const full = path.join(dir, e.name);
-            if (e.isDirectory()) {
-              if (!SKIP_DIRS.has(e.name)) await walk(full);
-            } else if (e.isFile()) {
-              const rel = path.relative(root, full).split(path.sep).join('/');
-              if (re.test(rel)) found.push(full);
-            }
-            if (found.length >= maxFiles) return;
-          }
-        };
-        await walk(base);
-        found.sort();
-        for (const f of found) out.add(f);
-      }
+      const compiled = compileWorkspaceGlob(this.opts.glob);
+      if (!compiled.ok) throw new Error(`tempoLens.files is not valid: ${compiled.error}`);
+      for (const f of await listWorkspaceFiles(root, compiled.glob, maxFiles, signal)) out.add(f);
     }
     return [...out];
   }
@@ -171,19 +144,13 @@ export class FileStatsSource implements StatsSource {
     for (const file of files) {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
       const name = this.opts.root !== undefined ? path.relative(this.opts.root, file) || file : file;
-      let text: string;
-      try {
-        const st = await fs.stat(file);
-        if (st.size > maxBytes) {
-          notes.push(`${name}: skipped, ${Math.round(st.size / 1048576)} MiB is over the ${Math.round(maxBytes / 1048576)} MiB limit.`);
-          continue;
-        }
-        text = await fs.readFile(file, { encoding: 'utf8', signal });
-      } catch (e) {
-        if (signal.aborted) throw e;
-        notes.push(`${name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+      const read = await readRegularFile(file, maxBytes, signal);
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+      if (!read.ok) {
+        notes.push(`${name}: ${read.reason}.`);
         continue;
       }
+      const text = read.text;
       const spans: Span[] = [];
       try {
         for (const doc of parseDocuments(text)) spansOfDocument(doc, spans);
