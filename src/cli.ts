@@ -6,8 +6,9 @@ import { parseCliArgs, type CliCommand, type Connection, type HotspotsCommand, t
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
 import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
-import { parseTraceBody } from './core/otlp';
+import { parseTraceBody, SkipCounter } from './core/otlp';
 import { traceSummaries } from './core/search';
+import { sanitizeForTerminal } from './core/terminal';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
 import { parseJsonc, WorkspaceMatcher } from './symbols/workspaceMatcher';
 import { TempoClient } from './tempo/client';
@@ -165,8 +166,10 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
       try {
         const w = windowOf(cmd.window, (io.now ?? Date.now)());
         const resp = await client.search({ q: cmd.query, start: Math.floor(w.startMs / 1000), end: Math.ceil(w.endMs / 1000), limit: cmd.limit, spss: 10 }, signal);
-        const traces = traceSummaries(resp);
+        const skips = new SkipCounter();
+        const traces = traceSummaries(resp, skips);
         io.stdout(cmd.format === 'json' ? `${JSON.stringify(searchJson(traces), null, 2)}\n` : searchTable(traces));
+        for (const n of skips.notes()) io.stderr(`tempo-lens: note: ${n}\n`);
         return EXIT.ok;
       } finally {
         await client.close();
@@ -177,8 +180,10 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
       try {
         const body = await client.traceById(cmd.traceId, {}, signal);
         if (body === null) throw new CliFailure(EXIT.tempo, `trace ${cmd.traceId} was not found in Tempo at ${client.displayUrl}`);
-        const trace = parseTraceBody(body);
+        const skips = new SkipCounter();
+        const trace = parseTraceBody(body, skips);
         io.stdout(cmd.format === 'json' ? `${JSON.stringify(traceJson(trace), null, 2)}\n` : traceTree(trace));
+        for (const n of skips.notes()) io.stderr(`tempo-lens: note: ${n}\n`);
         return EXIT.ok;
       } finally {
         await client.close();
@@ -231,7 +236,10 @@ function oneLine(s: string): string {
 }
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  // Every byte the CLI prints goes through one sanitiser: error bodies, trace ids, span names and
+  // file names come from servers and files, and must not drive the terminal.
+  const io: CliIo = { ...rawIo, stdout: (t) => rawIo.stdout(sanitizeForTerminal(t)), stderr: (t) => rawIo.stderr(sanitizeForTerminal(t)) };
   const parsed = parseCliArgs(argv, io.env);
   if (!parsed.ok) {
     if (parsed.help) {

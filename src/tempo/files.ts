@@ -1,7 +1,7 @@
 // The offline source: OTLP JSON files (resourceSpans, Tempo v1 batches, v2 {trace}) → exact per-function statistics.
 import * as path from 'node:path';
 import type { CodeRef, Span, StatsSnapshot, TimeWindow, Trace } from '../shared/model';
-import { collectSpans, groupByTrace, parseTraceBody } from '../core/otlp';
+import { collectSpans, groupByTrace, parseTraceBody, SkipCounter } from '../core/otlp';
 import { compileSpanFilter } from '../core/spanFilter';
 import { compareHotspots, functionKey, SpanAggregator, type SpanSample } from '../core/stats';
 import { stepFor } from '../core/timeRange';
@@ -56,12 +56,12 @@ export function parseDocuments(text: string): unknown[] {
 }
 
 /** Spans of one parsed document: a trace body, or an array of them (Grafana exports several). */
-export function spansOfDocument(doc: unknown, out: Span[]): void {
+export function spansOfDocument(doc: unknown, out: Span[], skips?: SkipCounter): void {
   if (Array.isArray(doc)) {
-    for (const d of doc) spansOfDocument(d, out);
+    for (const d of doc) spansOfDocument(d, out, skips);
     return;
   }
-  const trace: Trace = parseTraceBody(doc);
+  const trace: Trace = parseTraceBody(doc, skips);
   for (const s of trace.spans) out.push(s);
 }
 
@@ -117,6 +117,7 @@ export class FileStatsSource implements StatsSource {
 
   async load(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot> {
     const notes: string[] = [];
+    const skips = new SkipCounter();
     const files = await this.listFiles(signal);
     let pred: ((s: Span) => boolean) | null = null;
     const check = checkFilter(req.filter);
@@ -153,7 +154,7 @@ export class FileStatsSource implements StatsSource {
       const text = read.text;
       const spans: Span[] = [];
       try {
-        for (const doc of parseDocuments(text)) spansOfDocument(doc, spans);
+        for (const doc of parseDocuments(text)) spansOfDocument(doc, spans, skips);
       } catch (e) {
         notes.push(`${name}: not an OTLP/Tempo trace file (${(e as Error).message.slice(0, 200)}).`);
         continue;
@@ -184,6 +185,7 @@ export class FileStatsSource implements StatsSource {
     this.last = agg;
     this.lastTraces = keep ? groupByTrace(kept).filter((t) => keptIds.has(t.traceId)) : [];
     this.tracesTaken = false;
+    for (const n of skips.notes()) notes.push(`${n[0]?.toUpperCase() ?? ''}${n.slice(1)} in the trace files.`);
     notes.unshift(
       `Figures from ${readFiles} trace file${readFiles === 1 ? '' : 's'} (${spansRead} spans, ${agg.spans} with code attributes)${clip ? '' : `, covering ${new Date(window.startMs).toISOString()} – ${new Date(window.endMs).toISOString()}`}; percentiles are exact.`,
     );
@@ -215,16 +217,16 @@ export class FileStatsSource implements StatsSource {
 }
 
 /** Parses the spans of OTLP JSON text (any of the accepted shapes, JSON lines too). */
-export function spansFromText(text: string): Span[] {
+export function spansFromText(text: string, skips?: SkipCounter): Span[] {
   const spans: Span[] = [];
   for (const doc of parseDocuments(text)) {
     if (Array.isArray(doc)) {
-      spansOfDocument(doc, spans);
+      spansOfDocument(doc, spans, skips);
       continue;
     }
     if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { resourceSpans?: unknown }).resourceSpans)) {
-      collectSpans((doc as { resourceSpans: unknown[] }).resourceSpans, spans);
-    } else spansOfDocument(doc, spans);
+      collectSpans((doc as { resourceSpans: unknown[] }).resourceSpans, spans, skips);
+    } else spansOfDocument(doc, spans, skips);
   }
   return spans;
 }

@@ -1,15 +1,22 @@
 // Issue 14: one test per hostile input of the adversarial review, each reproducing the attack.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli';
 import { compileSpanFilter } from '../../src/core/spanFilter';
+import { sanitizeForTerminal } from '../../src/core/terminal';
 import { RESTRICTED_KEYS } from '../../src/host/connectionRules';
+import { codeRefFromAttributes, splitQualifiedName } from '../../src/core/codeRef';
+import { parseTraceBody } from '../../src/core/otlp';
 import type { Span } from '../../src/shared/model';
+import { isTrace } from '../../src/shared/protocol';
 import { readSourceFileSync } from '../../src/symbols/safeRead';
+import { parseJsonc } from '../../src/symbols/workspaceMatcher';
 import { FileStatsSource } from '../../src/tempo/files';
 import { compileWorkspaceGlob } from '../../src/tempo/workspaceFiles';
 
@@ -123,4 +130,154 @@ test('row 7: code.filepath with ../ never reads outside the workspace, and a FIF
     const loc = (JSON.parse(line) as { location: { file: string } | null }).location;
     if (loc !== null) assert.ok(!loc.file.startsWith('..') && !path.isAbsolute(loc.file), loc.file);
   }
+});
+
+/** A loopback server answering every request with `handler`; closed by the returned function. */
+async function rawServer(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+async function runCli(argv: readonly string[], cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, env: {}, cwd, now: () => Date.UTC(2026, 0, 1, 12) });
+  return { code, out, err };
+}
+
+// ESC (CSI, OSC 0 title, OSC 8 hyperlink), BEL, CR, C1 CSI/OSC, bidi override and isolate.
+const HOSTILE = '\u001b[2J\u001b]0;pwned\u0007\u001b]8;;http://evil/\u001b\\link\r\u009b31m\u009d0;x\u009c\u202ecod.exe\u2066\u061c';
+// eslint-disable-next-line no-control-regex
+const RAW_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+test('row 4: no ESC/OSC/C1/bidi from servers or files reaches the terminal, in any format or stream', async () => {
+  const search = { traces: [{ traceID: `abc${HOSTILE}`, rootServiceName: `svc${HOSTILE}`, rootTraceName: `GET ${HOSTILE}`, startTimeUnixNano: '1767268800000000000', durationMs: 5 }] };
+  const srv = await rawServer((req, res) => {
+    if (req.url?.startsWith('/api/search')) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(search));
+    } else {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`internal error ${HOSTILE}`);
+    }
+  });
+  try {
+    const runs = [
+      await runCli(['search', '{}', '--url', srv.url, '--format', 'table']),
+      await runCli(['search', '{}', '--url', srv.url, '--format', 'json']),
+      await runCli(['trace', '0123456789abcdef0123456789abcdef', '--url', srv.url]),
+    ];
+    for (const r of runs) {
+      assert.doesNotMatch(r.out, RAW_UNSAFE, r.out);
+      assert.doesNotMatch(r.err, RAW_UNSAFE, r.err);
+    }
+    assert.match(runs[2]!.err, /internal error \\u001b\[2J/, 'the error body is shown, escaped');
+    // JSON stays valid and decodes to the original values.
+    const json = JSON.parse(runs[1]!.out) as { traces: { rootServiceName: string }[] };
+    assert.equal(json.traces[0]!.rootServiceName, `svc${HOSTILE}`);
+  } finally {
+    await srv.close();
+  }
+  // A file name and a JSON parse snippet in the notes of the files source.
+  const root = tempDir('names');
+  mkdirSync(path.join(root, 't'));
+  writeFileSync(path.join(root, 't', `x\u001b]0;pwned\u0007\u202e.json`), `{"resourceSpans": [${HOSTILE}`);
+  for (const format of ['table', 'json', 'sarif']) {
+    const r = await runCli(['hotspots', '--source', 'files', '--files', 't/*.json', '--workspace', root, '--since', '1h', '--format', format], root);
+    assert.doesNotMatch(r.out, RAW_UNSAFE, r.out);
+    assert.doesNotMatch(r.err, RAW_UNSAFE, r.err);
+    assert.match(r.out + r.err, /x\\u001b\]0;pwned/, 'the file is named, escaped');
+  }
+  assert.equal(sanitizeForTerminal('a\tb\nc'), 'a\tb\nc', 'tab and line feed stay');
+});
+
+const BAD_TIME = '99999999999999999999999';
+
+test('row 6: a span or trace with a time beyond int64 is skipped and counted, never fatal', async () => {
+  const span = (id: string, start: string) => ({ traceId: '0'.repeat(31) + '1', spanId: id, name: `op${id}`, startTimeUnixNano: start, endTimeUnixNano: '1767268800010000000',
+    attributes: [{ key: 'code.function', value: { stringValue: 'f' } }, { key: 'code.namespace', value: { stringValue: 'ns' } }] });
+  const body = { batches: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [span('0000000000000001', '1767268800000000000'), span('0000000000000002', BAD_TIME), span('0000000000000003', '-5')] }] }] };
+  const search = { traces: [
+    { traceID: '1', rootServiceName: 'a', rootTraceName: 'x', startTimeUnixNano: BAD_TIME, durationMs: 1 },
+    { traceID: '2', rootServiceName: 'b', rootTraceName: 'y', startTimeUnixNano: '1767268800000000000', durationMs: 1 },
+  ] };
+  const srv = await rawServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(req.url?.startsWith('/api/search') ? search : body));
+  });
+  try {
+    for (const format of ['tree', 'json']) {
+      const t = await runCli(['trace', '0'.repeat(31) + '1', '--url', srv.url, '--format', format]);
+      assert.equal(t.code, 0, t.err);
+      assert.match(t.out, /op0000000000000001/);
+      assert.match(t.err, /note: skipped 2 spans with an invalid start time/);
+    }
+    const s = await runCli(['search', '{}', '--url', srv.url]);
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.out, /\bb\b/);
+    assert.match(s.err, /note: skipped 1 trace with an invalid start time/);
+  } finally {
+    await srv.close();
+  }
+  const root = tempDir('badtime');
+  writeFileSync(path.join(root, 'a.json'), JSON.stringify(body));
+  const h = await runCli(['hotspots', '--source', 'files', '--files', '*.json', '--workspace', root, '--since', '1h', '--format', 'json'], root);
+  assert.equal(h.code, 0, h.err);
+  assert.equal((JSON.parse(h.out) as { functions: { stats: { calls: number } }[] }).functions[0]?.stats.calls, 1);
+  assert.match(h.err, /Skipped 2 spans with an invalid start time in the trace files/);
+});
+
+test('row 8: whatever nesting the OTLP parser accepts, the trace-view message guard accepts too', () => {
+  for (const depth of [1, 8, 9, 10, 15, 16, 17, 40, 5000]) {
+    let value: unknown = { stringValue: 'leaf' };
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { arrayValue: { values: [value] } } : { kvlistValue: { values: [{ key: 'k', value }] } };
+    const body = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', name: 'n', startTimeUnixNano: '1', endTimeUnixNano: '2',
+      attributes: [{ key: 'deep', value }], events: [{ name: 'e', timeUnixNano: '1', attributes: [{ key: 'deep', value }] }] }] }] }] };
+    const trace = parseTraceBody(body);
+    assert.equal(trace.spans.length, 1);
+    assert.ok(isTrace(trace), `a trace with an attribute nested ${depth} deep was refused by the guard`);
+  }
+});
+
+/**
+ * Runs `fn` and fails when it takes longer than `boundMs`. Not a speed target (those are in
+ * test/bench): the bound is 100× the measured cost and only catches the quadratic cases, which
+ * took 7–12 s on these inputs before the fix.
+ */
+function within<T>(what: string, boundMs: number, fn: () => T): T {
+  const t0 = performance.now();
+  const r = fn();
+  const ms = performance.now() - t0;
+  assert.ok(ms < boundMs, `${what} took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
+  return r;
+}
+
+async function withinAsync<T>(what: string, boundMs: number, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const r = await fn();
+  const ms = performance.now() - t0;
+  assert.ok(ms < boundMs, `${what} took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
+  return r;
+}
+
+test('row 9: table-sized inputs that were quadratic (100 KB of "(", 400 KB Go of "func(", 420 KB tsconfig of "/*") run in linear time', async () => {
+  const parens = '('.repeat(100_000);
+  within('splitQualifiedName', 2000, () => splitQualifiedName(parens));
+  assert.equal(within('codeRefFromAttributes', 2000, () => codeRefFromAttributes({ 'code.function.name': parens }))?.function, parens);
+  assert.deepEqual(splitQualifiedName('com.acme.Svc.handle(int, String)'), { namespace: 'com.acme.Svc', function: 'handle' });
+  assert.throws(() => within('parseJsonc', 2000, () => parseJsonc('/*'.repeat(210_000))), /not valid JSONC/);
+  assert.deepEqual(parseJsonc('{ // c\n "a": [1, 2,], /* x */ "b": "/*" , }'), { a: [1, 2], b: '/*' });
+  // End to end: a workspace with the hostile Go file and tsconfig, matched by the CLI.
+  const root = tempDir('quad');
+  mkdirSync(path.join(root, 'pkg'));
+  writeFileSync(path.join(root, 'pkg', 'a.go'), `package pkg\n${'func('.repeat(80_000)}`);
+  writeFileSync(path.join(root, 'pkg', 'b.go'), 'package pkg\n\nfunc Handle() {}\n');
+  writeFileSync(path.join(root, 'tsconfig.json'), '/*'.repeat(210_000));
+  const input = [parens, 'pkg.Handle'].map((fn) => JSON.stringify({ 'code.function.name': fn, 'telemetry.sdk.language': 'go' })).join('\n');
+  let out = '';
+  const code = await withinAsync('match', 8000, () => main(['match', '--workspace', root], { stdout: (t) => { out += t; }, stderr: () => {}, env: {}, cwd: root, readStdin: async () => input }));
+  assert.equal(code, 0);
+  assert.match(out.trim().split('\n')[1] ?? '', /"file":"pkg\/b\.go"/);
 });
