@@ -3,16 +3,22 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli';
 import { compileSpanFilter } from '../../src/core/spanFilter';
 import { sanitizeForTerminal } from '../../src/core/terminal';
-import { RESTRICTED_KEYS } from '../../src/host/connectionRules';
+import { CODE_PRESENT, checkFilter, metricsQuery, spanSet } from '../../src/core/traceql';
+import { parseTraceQL, type Cond } from '../tempo-server/traceql';
+import { RESTRICTED_KEYS, validateHeaders } from '../../src/host/connectionRules';
+import { TempoClient } from '../../src/tempo/client';
 import { codeRefFromAttributes, splitQualifiedName } from '../../src/core/codeRef';
 import { parseTraceBody } from '../../src/core/otlp';
+import { enableCacheSyncFix } from '../../src/core/fixes/cacheSync';
+import type { FixInput, FixResult } from '../../src/core/fixes/fixModel';
+import { addTimeoutFix } from '../../src/core/fixes/timeout';
 import type { Span } from '../../src/shared/model';
 import { isTrace } from '../../src/shared/protocol';
 import { readSourceFileSync } from '../../src/symbols/safeRead';
@@ -280,4 +286,113 @@ test('row 9: table-sized inputs that were quadratic (100 KB of "(", 400 KB Go of
   const code = await withinAsync('match', 8000, () => main(['match', '--workspace', root], { stdout: (t) => { out += t; }, stderr: () => {}, env: {}, cwd: root, readStdin: async () => input }));
   assert.equal(code, 0);
   assert.match(out.trim().split('\n')[1] ?? '', /"file":"pkg\/b\.go"/);
+});
+
+/** The golden fix cases that produce an edit, as inputs whose method spans the whole file. */
+export function fixCases(): { name: string; fix: (i: FixInput) => FixResult; input: FixInput }[] {
+  const dir = path.join(ROOT, 'test/fixtures/fixes');
+  const LANG: Record<string, string> = { py: 'python', go: 'go', ts: 'typescript', js: 'javascript', java: 'java', kt: 'kotlin', cs: 'csharp' };
+  const out: { name: string; fix: (i: FixInput) => FixResult; input: FixInput }[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    let meta: { fix: string; method: string; ext: string; expect: string; evidence?: FixInput['evidence'] };
+    try {
+      meta = JSON.parse(readFileSync(path.join(dir, name, 'case.json'), 'utf8')) as typeof meta;
+    } catch {
+      continue;
+    }
+    const text = readFileSync(path.join(dir, name, `before.${meta.ext}`), 'utf8');
+    const input: FixInput = { text, languageId: LANG[meta.ext] ?? meta.ext, method: { name: meta.method, startLine: 0, endLine: text.split('\n').length - 1 }, ...(meta.evidence ? { evidence: meta.evidence } : {}) };
+    const fix = meta.fix === 'timeout' ? addTimeoutFix : enableCacheSyncFix;
+    if (fix(input).kind === 'edit') out.push({ name, fix, input });
+  }
+  return out;
+}
+
+/** Every number literal a fix inserts must be plain (no exponent, NaN or Infinity). */
+const BAD_LITERAL = /\d[eE][+-]?\d|NaN|Infinity/;
+
+test('row 10: caller limits from trace data outside 1 ms – 1 day refuse the fix; inside, every language gets a valid literal', () => {
+  const cases = fixCases();
+  assert.ok(cases.length >= 8, `only ${cases.length} fix cases edit`);
+  for (const c of cases) {
+    for (const evidence of [{ callerLimitMs: 1e30, suggestedTimeoutMs: 8e26 }, { callerLimitMs: 0.0005 }, { callerLimitMs: Number.NaN }, { callerLimitMs: -5 }, { callerLimitMs: 1 }]) {
+      const r = c.fix({ ...c.input, evidence });
+      if (c.fix === addTimeoutFix) assert.equal(r.kind, 'refused', `${c.name} ${JSON.stringify(evidence)}: ${r.title}`);
+      if (r.kind === 'refused') assert.match(r.reason, /caller's (measured )?limit/, r.reason);
+      // Cache-sync recipes that write no timeout may still apply; what they write must be clean.
+      else for (const e of r.edits) assert.doesNotMatch(e.newText, BAD_LITERAL, `${c.name}: ${e.newText}`);
+    }
+    for (const evidence of [{ callerLimitMs: 86_400_000 }, { callerLimitMs: 2 }, { callerLimitMs: 1234.5678 }, { callerLimitMs: 7, suggestedTimeoutMs: 9e20 }, { suggestedTimeoutMs: 1e30 }]) {
+      const r = c.fix({ ...c.input, evidence });
+      if (r.kind !== 'edit') continue;
+      assert.doesNotMatch(r.title, /<1 µs|e\+|NaN|Infinity/, `${c.name}: ${r.title}`);
+      for (const e of r.edits) assert.doesNotMatch(e.newText, BAD_LITERAL, `${c.name} ${JSON.stringify(evidence)}: ${e.newText}`);
+    }
+  }
+});
+
+test('row 11: hop-by-hop headers, control characters and non-Latin-1 values are refused at validation, and the rest still reach the server', async () => {
+  const hostile = {
+    TE: 'trailers', Upgrade: 'websocket', 'Keep-Alive': 'timeout=5', Connection: 'close', Trailer: 'x', 'Transfer-Encoding': 'chunked', Host: 'evil', 'Content-Length': '5',
+    'Proxy-Connection': 'keep-alive', 'Proxy-Authorization': 'Basic x', Expect: '100-continue',
+    'X-Esc': 'a\u001b[31m', 'X-Bell': 'a\u0007', 'X-Del': 'a\u007f', 'X-Euro': '€', 'X-Emoji': '😀', 'X (space)': 'v', 'X:colon': 'v',
+    'X-Ok': 'team-a', 'X-Latin1': 'café\tau lait',
+  };
+  const r = validateHeaders(hostile);
+  assert.deepEqual(r.headers, { 'X-Ok': 'team-a', 'X-Latin1': 'café\tau lait' });
+  assert.equal(r.invalid.length, Object.keys(hostile).length - 2);
+  for (const i of r.invalid) assert.match(i.reason, /hop-by-hop|Authorization|control character|Latin-1|header name/, `${i.name}: ${i.reason}`);
+  // What passes validation is sendable: before the fix, TE passed and every request then failed with a "network" error.
+  let seen: http.IncomingHttpHeaders = {};
+  const srv = await rawServer((req, res) => {
+    seen = req.headers;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"traces":[]}');
+  });
+  try {
+    const client = new TempoClient({ url: srv.url, auth: 'none', user: '', token: '', tenant: '', headers: r.headers }, { timeoutMs: 5000 });
+    await client.search({ q: '{}', limit: 1 });
+    await client.close();
+    assert.equal(seen['x-ok'], 'team-a');
+    assert.equal(seen['te'], undefined);
+  } finally {
+    await srv.close();
+  }
+});
+
+/** The top-level conjuncts of a parsed span-set condition. */
+export function conjuncts(c: Cond | null): Cond[] {
+  if (c === null) return [];
+  return c.type === 'and' ? [...conjuncts(c.left), ...conjuncts(c.right)] : [c];
+}
+
+/** True when `query`'s span set ANDs `guard` at its top level, as a TraceQL parser reads it. */
+export function guardHolds(query: string, guard: string): boolean {
+  const q = parseTraceQL(query).spanset;
+  const g = parseTraceQL(`{ ${guard} }`).spanset;
+  if (q.type !== 'filter' || g.type !== 'filter') return false;
+  const want = JSON.stringify(g.cond);
+  return conjuncts(q.cond).some((c) => JSON.stringify(c) === want);
+}
+
+test('row 12: a filter cannot escape the code-attribute guard with || behind a backtick or quote holding a parenthesis', () => {
+  const attacks = [
+    '(span.x = `(`) || (span.y = "z")',
+    '(span.x = "(") || (span.y = "z")',
+    '(span.x = "\\"(") || (span.y = "z")',
+    '(span.x = `\\`) || (span.y = `)`)',
+    '(span.a = 1) || (span.b = 2)',
+    'span.a = 1 || span.b = 2',
+  ];
+  for (const filter of attacks) {
+    const check = checkFilter(filter);
+    if (!check.ok) continue;
+    const q = spanSet(CODE_PRESENT, check.conditions);
+    assert.ok(guardHolds(q, CODE_PRESENT), `the guard escaped: ${q}`);
+    const m = metricsQuery('count', { filter: check.conditions, scopedIntrinsics: false });
+    assert.ok(guardHolds(m.slice(0, m.indexOf('} |') + 1), CODE_PRESENT), `metrics query escaped: ${m}`);
+  }
+  for (const bad of ['span.x = `(', 'span.x = "(', '(span.x = 1', 'span.x = 1)', 'span.x = 1) || (span.y = 2', '} || { true', 'a = 1 | count()']) {
+    assert.equal(checkFilter(bad).ok, false, bad);
+  }
 });
