@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -11,22 +10,18 @@ import { main } from '../../src/cli';
 import { compileSpanFilter } from '../../src/core/spanFilter';
 import { sanitizeForTerminal } from '../../src/core/terminal';
 import { CODE_PRESENT, checkFilter, metricsQuery, spanSet } from '../../src/core/traceql';
-import { parseTraceQL, type Cond } from '../tempo-server/traceql';
 import { RESTRICTED_KEYS, validateHeaders } from '../../src/host/connectionRules';
 import { TempoClient } from '../../src/tempo/client';
+import { fixCases, guardHolds, rawServer, ROOT, spanWith } from './hostileInputs';
 import { codeRefFromAttributes, splitQualifiedName } from '../../src/core/codeRef';
 import { parseTraceBody } from '../../src/core/otlp';
-import { enableCacheSyncFix } from '../../src/core/fixes/cacheSync';
-import type { FixInput, FixResult } from '../../src/core/fixes/fixModel';
 import { addTimeoutFix } from '../../src/core/fixes/timeout';
-import type { Span } from '../../src/shared/model';
 import { isTrace } from '../../src/shared/protocol';
 import { readSourceFileSync } from '../../src/symbols/safeRead';
 import { parseJsonc } from '../../src/symbols/workspaceMatcher';
 import { FileStatsSource } from '../../src/tempo/files';
 import { compileWorkspaceGlob } from '../../src/tempo/workspaceFiles';
 
-const ROOT = path.resolve(__dirname, '../../..');
 
 test('row 1: every setting that decides what is read, run or matched is restricted in untrusted workspaces', () => {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -40,14 +35,6 @@ test('row 1: every setting that decides what is read, run or matched is restrict
   // One list: package.json and the config module agree exactly.
   assert.deepEqual([...declared].sort(), RESTRICTED_KEYS.map((k) => `tempoLens.${k}`).sort());
 });
-
-/** A span carrying `attrs`, for the filter tests. */
-function spanWith(attrs: Span['attributes']): Span {
-  return {
-    traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', parentSpanId: null, name: 'op', kind: 'internal',
-    startMs: 0, endMs: 1, status: 'unset', statusMessage: null, attributes: attrs, resource: {}, service: 's', scope: null, events: [], links: [],
-  };
-}
 
 test('row 2: =~ in the files filter runs in linear time with RE2 semantics (fully anchored, no Perl-only syntax)', () => {
   // A backtracking engine needs 2^n steps here; before the fix 29 characters took 9.6 s.
@@ -137,14 +124,6 @@ test('row 7: code.filepath with ../ never reads outside the workspace, and a FIF
     if (loc !== null) assert.ok(!loc.file.startsWith('..') && !path.isAbsolute(loc.file), loc.file);
   }
 });
-
-/** A loopback server answering every request with `handler`; closed by the returned function. */
-async function rawServer(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
-}
 
 async function runCli(argv: readonly string[], cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -288,26 +267,6 @@ test('row 9: table-sized inputs that were quadratic (100 KB of "(", 400 KB Go of
   assert.match(out.trim().split('\n')[1] ?? '', /"file":"pkg\/b\.go"/);
 });
 
-/** The golden fix cases that produce an edit, as inputs whose method spans the whole file. */
-export function fixCases(): { name: string; fix: (i: FixInput) => FixResult; input: FixInput }[] {
-  const dir = path.join(ROOT, 'test/fixtures/fixes');
-  const LANG: Record<string, string> = { py: 'python', go: 'go', ts: 'typescript', js: 'javascript', java: 'java', kt: 'kotlin', cs: 'csharp' };
-  const out: { name: string; fix: (i: FixInput) => FixResult; input: FixInput }[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    let meta: { fix: string; method: string; ext: string; expect: string; evidence?: FixInput['evidence'] };
-    try {
-      meta = JSON.parse(readFileSync(path.join(dir, name, 'case.json'), 'utf8')) as typeof meta;
-    } catch {
-      continue;
-    }
-    const text = readFileSync(path.join(dir, name, `before.${meta.ext}`), 'utf8');
-    const input: FixInput = { text, languageId: LANG[meta.ext] ?? meta.ext, method: { name: meta.method, startLine: 0, endLine: text.split('\n').length - 1 }, ...(meta.evidence ? { evidence: meta.evidence } : {}) };
-    const fix = meta.fix === 'timeout' ? addTimeoutFix : enableCacheSyncFix;
-    if (fix(input).kind === 'edit') out.push({ name, fix, input });
-  }
-  return out;
-}
-
 /** Every number literal a fix inserts must be plain (no exponent, NaN or Infinity). */
 const BAD_LITERAL = /\d[eE][+-]?\d|NaN|Infinity/;
 
@@ -359,21 +318,6 @@ test('row 11: hop-by-hop headers, control characters and non-Latin-1 values are 
     await srv.close();
   }
 });
-
-/** The top-level conjuncts of a parsed span-set condition. */
-export function conjuncts(c: Cond | null): Cond[] {
-  if (c === null) return [];
-  return c.type === 'and' ? [...conjuncts(c.left), ...conjuncts(c.right)] : [c];
-}
-
-/** True when `query`'s span set ANDs `guard` at its top level, as a TraceQL parser reads it. */
-export function guardHolds(query: string, guard: string): boolean {
-  const q = parseTraceQL(query).spanset;
-  const g = parseTraceQL(`{ ${guard} }`).spanset;
-  if (q.type !== 'filter' || g.type !== 'filter') return false;
-  const want = JSON.stringify(g.cond);
-  return conjuncts(q.cond).some((c) => JSON.stringify(c) === want);
-}
 
 test('row 12: a filter cannot escape the code-attribute guard with || behind a backtick or quote holding a parenthesis', () => {
   const attacks = [
