@@ -636,8 +636,9 @@ export class TempoClient implements TempoQueries {
 
   #tooLarge(apiPath: string, declared: number | undefined): TempoError {
     const cap = fmtBytes(this.#options.maxBodyBytes);
-    const size = declared === undefined ? 'more than that' : fmtBytes(declared);
-    return new TempoError('tooLarge', `Tempo's answer to ${apiPath} is ${size}, over the ${cap} limit: narrow the time range or lower the result limit.`);
+    // A chunked answer declares no size: say only that it passed the cap.
+    const size = declared === undefined ? `over the ${cap} limit` : `${fmtBytes(declared)}, over the ${cap} limit`;
+    return new TempoError('tooLarge', `Tempo's answer to ${apiPath} is ${size}: narrow the time range or lower the result limit.`);
   }
 
   #statusError(status: number, bytes: Buffer, contentType: string, apiPath: string, headers: Record<string, string | string[] | undefined>): TempoError {
