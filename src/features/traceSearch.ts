@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { formatDuration } from '../core/format';
-import { parseTraceBody } from '../core/otlp';
+import { parseTraceBody, SkipCounter } from '../core/otlp';
 import { traceSummaries } from '../core/search';
 import { windowFor } from '../core/timeRange';
 import { CODE_PRESENT, checkFilter, codeRefCondition, durationLiteral, regexEscape, stringLiteral } from '../core/traceql';
@@ -286,7 +286,12 @@ async function loadTrace(services: Services, id: string, window: TimeWindow | un
   let body = await client.traceById(id, range, signal);
   // A time hint that misses the trace hides it: retry without one.
   if (body === null && window !== undefined) body = await client.traceById(id, {}, signal);
-  return body === null ? null : parseTraceBody(body);
+  if (body === null) return null;
+  // Spans with impossible times are left out of the view; the log says how many.
+  const skips = new SkipCounter();
+  const trace = parseTraceBody(body, skips);
+  for (const n of skips.notes()) services.log.warn(`trace ${id}: ${n}`);
+  return trace;
 }
 
 /** Fetches a trace and shows it in the trace view; returns the trace id shown, or undefined. */

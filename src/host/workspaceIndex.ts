@@ -227,7 +227,7 @@ export class WorkspaceIndex implements vscode.Disposable {
       for (const u of goMods) {
         const rel = this.relative(u);
         if (rel === null || skipped(rel)) continue;
-        const m = /^\s*module\s+(\S+)/m.exec(new TextDecoder().decode(await vscode.workspace.fs.readFile(u)));
+        const m = /^[ \t]*module[ \t]+(\S+)/m.exec(new TextDecoder().decode(await vscode.workspace.fs.readFile(u)));
         if (m) resolver.setGoModule(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), m[1]!);
       }
       for (const u of tsconfigs) {

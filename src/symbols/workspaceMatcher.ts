@@ -1,5 +1,5 @@
 // Node-side workspace index for the CLI (and tests): walks a folder once, then resolves code refs to methods on demand.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { parse as parseJsoncText, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import * as path from 'node:path';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
@@ -19,6 +19,9 @@ export interface WorkspaceMatcherOptions {
   /** Stop indexing after this many source files (default 200,000). */
   readonly maxFiles?: number;
 }
+
+/** go.mod and tsconfig.json larger than this are not read (they are a few KB). */
+const SMALL_FILE_BYTES = 1024 * 1024;
 
 const FAMILY_LANGS: Readonly<Record<LangFamily, readonly SourceLanguage[]>> = {
   jvm: ['java', 'kotlin'], python: ['python'], dotnet: ['csharp'], go: ['go'], js: ['javascript', 'typescript'], ruby: ['ruby'], php: ['php'],
@@ -73,7 +76,7 @@ export class WorkspaceMatcher {
           if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) pending.push(child);
         } else if (e.isFile()) {
           if (e.name === 'go.mod') {
-            const text = await readFile(path.join(root, child), 'utf8').catch(() => '');
+            const text = readSourceFileSync(root, child, SMALL_FILE_BYTES) ?? '';
             const m = /^[ \t]*module[ \t]+(\S+)/m.exec(text);
             if (m) resolver.setGoModule(rel, m[1]!);
           } else if (/^tsconfig(\.[\w-]+)?\.json$/.test(e.name)) {
@@ -113,7 +116,7 @@ export class WorkspaceMatcher {
 
 async function readTsconfig(root: string, dir: string, file: string, resolver: SymbolResolver): Promise<void> {
   try {
-    const json = parseJsonc(await readFile(path.join(root, file), 'utf8')) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
+    const json = parseJsonc(readSourceFileSync(root, file, SMALL_FILE_BYTES) ?? '') as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
     const co = json.compilerOptions ?? {};
     if (typeof co.outDir !== 'string') return;
     const rootDir = typeof co.rootDir === 'string' ? co.rootDir : 'src';
