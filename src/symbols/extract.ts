@@ -109,10 +109,14 @@ interface GrammarSpec {
   readonly depthOf?: (text: string) => number;
 }
 
-/** Grammar and query per file extension family; TSX files use the tsx grammar with the TS query. */
+/**
+ * Grammar and query per file extension family; TSX files use the tsx grammar with the TS query.
+ * Gates run on whole files, so every repetition in them is bounded (an unbounded `[^;]*?` after
+ * each `new` made a 400 KB file quadratic).
+ */
 export function grammarFor(language: SourceLanguage, path: string): GrammarSpec | null {
   switch (language) {
-    case 'java': return { grammar: 'java', language, query: JAVA_QUERY, maxDepth: 7, deepGate: /\bnew\s+[\w.$<>[\], ]+\([^;]*?\)\s*\{|^(?: {12,}|\t{3,})[\w@ ]*\b(?:class|interface|enum|record)\s/m };
+    case 'java': return { grammar: 'java', language, query: JAVA_QUERY, maxDepth: 7, deepGate: /\bnew\s+[\w.$<>[\], ]+\([^;]{0,500}?\)\s*\{|^(?: {12,}|\t{3,})[\w@ ]*\b(?:class|interface|enum|record)\s/m };
     case 'python': return { grammar: 'python', language, query: PYTHON_QUERY, maxDepth: 8, deepGate: null, depthOf: pythonDepth };
     case 'csharp': return { grammar: 'c-sharp', language, query: CSHARP_QUERY, maxDepth: 8, deepGate: /^(?: {16,}|\t{4,})\S/m };
     case 'go': return { grammar: 'go', language, query: GO_QUERY, maxDepth: 3, deepGate: null };

@@ -27,7 +27,7 @@ function nested(depth: number): unknown {
 
 export async function run(): Promise<void> {
   const extractor = new SymbolExtractor();
-  await extractor.prepareAll(['go']);
+  await extractor.prepareAll(['go', 'java']);
   const accepted = compileWorkspaceGlob('*a*b');
   const globstars = compileWorkspaceGlob('**/*a*b/**/*a*b');
   if (!accepted.ok || !globstars.ok) throw new Error('bench globs refused');
@@ -44,6 +44,7 @@ export async function run(): Promise<void> {
     { row: '9', what: '100 KB code.function.name of "("', boundMs: 200, run: () => codeRefFromAttributes({ 'code.function.name': '('.repeat(100_000) }) },
     { row: '9', what: 'splitQualifiedName of 1 MB "a.(" pairs', boundMs: 500, run: () => splitQualifiedName('a.('.repeat(333_333)) },
     { row: '9', what: '400 KB Go file of "func(" (symbol extraction)', boundMs: 500, run: () => extractor.extractSync('pkg/a.go', `package pkg\n${'func('.repeat(80_000)}`) },
+    { row: '9', what: '400 KB Java file of "new a() " (deep-class gate + parse)', boundMs: 4000, run: () => extractor.extractSync('A.java', `class A {\n${'new a() '.repeat(50_000)}`) },
     { row: '9', what: '420 KB tsconfig of "/*" (JSONC)', boundMs: 500, run: () => { try { return parseJsonc('/*'.repeat(210_000)); } catch { return null; } } },
     { row: '12', what: 'check + compose a 100 KB filter of nested parentheses', boundMs: 500, run: () => { const c = checkFilter(`${'('.repeat(50_000)}${')'.repeat(50_000)}`); return c.ok ? spanSet(CODE_PRESENT, c.conditions).length : 0; } },
     { row: '12', what: 'check a 1 MB filter of backtick literals', boundMs: 500, run: () => checkFilter('span.x = `(` || '.repeat(66_000) + 'span.y = 1').ok },
