@@ -1,6 +1,7 @@
 // Pure connection rules used by the host adapters: log redaction, header validation, the
 // SecretStorage key of a token and the trust-scoped choice of a setting value. No vscode import,
 // so unit tests run them in plain Node.
+import { headerNameProblem, headerValueProblem } from '../core/httpHeaders';
 
 const REDACTED = '[redacted]';
 
@@ -40,18 +41,6 @@ export interface ValidatedHeaders {
   readonly invalid: readonly InvalidHeader[];
 }
 
-/** RFC 7230/9110 token characters: what a header field name may contain. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/**
- * Headers the HTTP client owns: credentials (`tenant`/`auth` set those), framing, and the
- * hop-by-hop headers of RFC 7230 §6.1, which undici refuses at request time with an error that
- * reads like a network failure. `Proxy-*` headers belong to the proxy connection.
- */
-const RESERVED = new Set(['authorization', 'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect']);
-/** Field values: visible Latin-1 characters, space and tab (no CR, LF, NUL or other controls). */
-// eslint-disable-next-line no-control-regex
-const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-
 /**
  * Validates `tempoLens.headers`. A header is dropped (and reported with the reason) when its name
  * is not a token, it would override Authorization, a framing or hop-by-hop header or a `Proxy-*`
@@ -66,16 +55,11 @@ export function validateHeaders(raw: unknown): ValidatedHeaders {
     return { headers, invalid: [{ name: '(headers)', reason: 'must be an object of header name → string value' }] };
   }
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-    const lower = name.toLowerCase();
-    if (!TOKEN.test(name)) invalid.push({ name, reason: 'not a valid header name (RFC 7230 token characters only)' });
-    else if (lower === 'authorization' || lower === 'proxy-authorization') {
-      invalid.push({ name, reason: 'may not override Authorization (use tempoLens.auth and the stored token)' });
-    } else if (RESERVED.has(lower) || lower.startsWith('proxy-')) invalid.push({ name, reason: 'is a hop-by-hop or framing header the client sets itself' });
-    else if (typeof value !== 'string') invalid.push({ name, reason: 'value must be a string' });
-    else if (BAD_VALUE.test(value)) invalid.push({ name, reason: 'value contains a control character (CR, LF, NUL, ESC…)' });
-    // eslint-disable-next-line no-control-regex
-    else if (/[^\u0000-\u00ff]/.test(value)) invalid.push({ name, reason: 'value contains a character outside Latin-1, which HTTP headers cannot carry' });
-    else headers[name] = value;
+    const nameProblem = headerNameProblem(name);
+    const valueProblem = typeof value === 'string' ? headerValueProblem(value) : 'must be a string';
+    if (nameProblem !== null) invalid.push({ name, reason: nameProblem });
+    else if (valueProblem !== null) invalid.push({ name, reason: `its value ${valueProblem}` });
+    else headers[name] = value as string;
   }
   return { headers, invalid };
 }

@@ -301,6 +301,8 @@ test('row 11: hop-by-hop headers, control characters and non-Latin-1 values are 
   assert.deepEqual(r.headers, { 'X-Ok': 'team-a', 'X-Latin1': 'café\tau lait' });
   assert.equal(r.invalid.length, Object.keys(hostile).length - 2);
   for (const i of r.invalid) assert.match(i.reason, /hop-by-hop|Authorization|control character|Latin-1|header name/, `${i.name}: ${i.reason}`);
+  assert.match(r.invalid.find((i) => i.name === 'TE')?.reason ?? '', /hop-by-hop/);
+  assert.match(r.invalid.find((i) => i.name === 'X-Euro')?.reason ?? '', /outside Latin-1/);
   // What passes validation is sendable: before the fix, TE passed and every request then failed with a "network" error.
   let seen: http.IncomingHttpHeaders = {};
   const srv = await rawServer((req, res) => {
