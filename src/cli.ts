@@ -16,7 +16,7 @@ import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
 import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
-import { readRegularFile } from './tempo/workspaceFiles';
+import { compileWorkspaceGlob, readRegularFile } from './tempo/workspaceFiles';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -94,6 +94,8 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   let files: FileStatsSource | null = null;
   let client: TempoClient | null = null;
   if (cmd.source === 'files') {
+    const glob = compileWorkspaceGlob(cmd.files ?? '.tempo-lens/traces/**/*.json');
+    if (!glob.ok) throw new CliFailure(EXIT.usage, `--files: ${glob.error}`);
     source = files = new FileStatsSource({
       root: path.resolve(cwd, cmd.workspace ?? '.'),
       glob: cmd.files ?? '.tempo-lens/traces/**/*.json',

@@ -80,6 +80,9 @@ test('row 5: the files glob never leaves the workspace and reads regular files o
   for (const glob of ['../outside/**/*.json', path.join(base, 'outside', '*.json'), path.join(base, 'outside', 'secret.json'), 'traces/../../outside/*.json', '..\\outside\\*.json']) {
     await assert.rejects(new FileStatsSource({ root, glob }).load({ window: { startMs: 0, endMs: 1 }, filter: '' }, signal()), /tempoLens\.files is not valid/, glob);
   }
+  const viaCli = await runCli(['hotspots', '--source', 'files', '--files', '../outside/*.json', '--workspace', root, '--since', '1h'], base);
+  assert.equal(viaCli.code, 2, viaCli.err);
+  assert.match(viaCli.err, /--files: files glob "\.\.\/outside\/\*\.json" leaves the workspace/);
   // A FIFO (before the fix: read forever), a link to /dev/zero (before: 623 MB), a link to a file outside.
   execFileSync('mkfifo', [path.join(root, 'traces', 'pipe.json')]);
   symlinkSync('/dev/zero', path.join(root, 'traces', 'zero.json'));
