@@ -1,5 +1,5 @@
 // Synchronous reads of workspace source files for the matcher: inside the folder, regular files only, bounded.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fsp, readSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { unsafeRelativePath } from '../core/workspacePath';
 
@@ -45,10 +45,8 @@ function insideRoot(realRoot: string, abs: string): boolean {
  * extension host.
  */
 export function readSourceFileSync(root: string, rel: string, maxBytes = MAX_SOURCE_BYTES): string | null {
-  if (unsafeRelativePath(rel) !== null) return null;
-  const abs = path.join(root, rel);
-  const realRoot = realRootOf(root);
-  if (realRoot === null || !insideRoot(realRoot, abs)) return null;
+  const abs = checkedPath(root, rel);
+  if (abs === null) return null;
   let fd: number;
   try {
     if (!lstatSync(abs).isFile()) return null;
@@ -71,6 +69,46 @@ export function readSourceFileSync(root: string, rel: string, maxBytes = MAX_SOU
     return null;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The absolute path of `rel` when it may be read (relative, no `..`, its folder really inside `root`), else null. */
+function checkedPath(root: string, rel: string): string | null {
+  if (unsafeRelativePath(rel) !== null) return null;
+  const abs = path.join(root, rel);
+  const realRoot = realRootOf(root);
+  return realRoot !== null && insideRoot(realRoot, abs) ? abs : null;
+}
+
+/**
+ * `readSourceFileSync` for asynchronous callers (the resolver's `DiskAccess` on fs.promises): the
+ * same path rule, size cap and non-blocking open, so a FIFO can neither hang the read nor pin a
+ * libuv thread.
+ */
+export async function readSourceFile(root: string, rel: string, maxBytes = MAX_SOURCE_BYTES): Promise<string | null> {
+  const abs = checkedPath(root, rel);
+  if (abs === null) return null;
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(abs, OPEN_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size > maxBytes) return null;
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesRead } = await fh.read(buf, off, buf.length - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return buf.toString('utf8', 0, off);
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
   }
 }
 

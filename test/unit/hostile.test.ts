@@ -17,7 +17,7 @@ import { codeRefFromAttributes, splitQualifiedName } from '../../src/core/codeRe
 import { parseTraceBody } from '../../src/core/otlp';
 import { addTimeoutFix } from '../../src/core/fixes/timeout';
 import { isTrace } from '../../src/shared/protocol';
-import { readSourceFileSync } from '../../src/symbols/safeRead';
+import { readSourceFile, readSourceFileSync } from '../../src/symbols/safeRead';
 import { parseJsonc } from '../../src/symbols/workspaceMatcher';
 import { FileStatsSource } from '../../src/tempo/files';
 import { compileWorkspaceGlob } from '../../src/tempo/workspaceFiles';
@@ -113,6 +113,11 @@ test('row 7: code.filepath with ../ never reads outside the workspace, and a FIF
   assert.equal(readSourceFileSync(root, path.join(base, 'outside', 'dist', 'secret.js')), null);
   assert.equal(readSourceFileSync(root, 'src/pipe.js'), null, 'a FIFO inside the workspace is not opened for reading');
   assert.match(readSourceFileSync(root, 'src/app.ts') ?? '', /handler/);
+  // The asynchronous reader (the resolver's DiskAccess) follows the same rule.
+  assert.equal(await readSourceFile(root, '../outside/dist/secret.js'), null);
+  assert.equal(await readSourceFile(root, '../outside/dist/pipe.js'), null);
+  assert.equal(await readSourceFile(root, 'src/pipe.js'), null, 'a FIFO is not awaited forever');
+  assert.match((await readSourceFile(root, 'src/app.ts')) ?? '', /handler/);
   symlinkSync(path.join(base, 'outside'), path.join(root, 'out'));
   assert.equal(readSourceFileSync(root, 'out/dist/secret.js'), null, 'a symlinked folder does not lead outside');
   // End to end through the CLI: before the fix, this line hung `match` on the FIFO outside the workspace.
