@@ -102,7 +102,9 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     });
   } else {
     client = clientFor(cmd.connection);
-    source = new TempoStatsSource(client);
+    source = new TempoStatsSource(client, {
+      onQueryRefused: (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`),
+    });
   }
   try {
     const [loaded, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);

@@ -418,6 +418,22 @@ describe('fallback to search', () => {
     });
   });
 
+  test('a 400 for a query Tempo Lens built is told as a Tempo Lens bug, with the query, and no server advice', async () => {
+    await withTempo(undefined, async (server, client) => {
+      const now = Date.now();
+      server.ingest(otlp([{ service: 's', ns: 'N', fn: 'a', startMs: now - 60_000, durationMs: 5 }]));
+      // What real Tempo answered the last wave's six-attribute query.
+      server.inject({ path: '/api/metrics/query_range', times: Infinity, status: 400, body: 'compiling query: metrics group by 6 values not yet supported' });
+      const refused: [string, string][] = [];
+      const snap = await new TempoStatsSource(client, { onQueryRefused: (q, a) => refused.push([q, a]) }).load({ window: { startMs: now - 900_000, endMs: now }, filter: '' }, signal());
+      assert.equal(snap.origin, 'search');
+      assert.ok(snap.notes.some((n) => /bug in Tempo Lens/.test(n) && /group by 6 values/.test(n)), snap.notes.join('\n'));
+      assert.ok(!snap.notes.some((n) => /local-blocks|metrics_generator/.test(n)), `no server advice: ${snap.notes.join('\n')}`);
+      assert.equal(refused.length, 1);
+      assert.match(refused[0]?.[0] ?? '', /\| (count|histogram)_over_time\(/, 'the refused query is handed over for the log');
+    });
+  });
+
   test('metrics answer with no series while search finds code spans (filter_server_spans): fallback', async () => {
     await withTempo(undefined, async (server, client) => {
       const now = Date.now();
