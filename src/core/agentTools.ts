@@ -1,5 +1,5 @@
 // The four coding-agent tools (LM tools in VS Code, MCP tools in the CLI): names, input schemas, input checks and the capped JSON results.
-import type { CodeLocation, CodeRef, FunctionStats, Insight, SpanHit, StatsOrigin, TimeWindow, Trace, TraceSummary } from '../shared/model';
+import type { CodeLocation, CodeRef, FunctionStats, Insight, Span, SpanHit, StatsOrigin, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import { codeRefFromAttributes } from './codeRef';
 import { formatChange, formatWindowLength, type Change } from './format';
 import { buildWaterfallTree, type WaterfallTree } from './waterfall';
@@ -487,6 +487,33 @@ export function findTracesResult(traces: readonly TraceSummary[], query: string,
     truncated: truncation(cap, { traces: listed.length - k }, `${listed.length - k} of ${listed.length} traces left out`),
   });
   return fitToCap(listed.length, cap, build).value;
+}
+
+/** A search-result summary of a whole trace (sources without a search API: trace files), with the spans that matched. */
+export function traceSummaryOf(trace: Trace, matched: readonly Span[]): TraceSummary {
+  let start = Infinity;
+  let end = -Infinity;
+  let root: Span | null = null;
+  let errors = 0;
+  for (const s of trace.spans) {
+    start = Math.min(start, s.startMs);
+    end = Math.max(end, s.endMs);
+    if (s.parentSpanId === null && (root === null || s.startMs < root.startMs)) root = s;
+    if (s.status === 'error') errors++;
+  }
+  return {
+    traceId: trace.traceId,
+    rootServiceName: root?.service ?? null,
+    rootTraceName: root?.name ?? null,
+    startMs: Number.isFinite(start) ? start : 0,
+    durationMs: Number.isFinite(end - start) ? end - start : 0,
+    matchedSpans: matched.length,
+    errorSpans: errors,
+    spans: matched.map((s) => ({
+      traceId: s.traceId, spanId: s.spanId, name: s.name, startMs: s.startMs, durationMs: s.endMs - s.startMs, status: s.status,
+      statusMessage: s.statusMessage, service: s.service, rootServiceName: root?.service ?? null, rootTraceName: root?.name ?? null,
+    })),
+  };
 }
 
 // ---- get_trace: a span tree summarised to fit -----------------------------------------------
