@@ -18,6 +18,7 @@ import { registerHotspots, type HotspotItemView } from './features/hotspots';
 import { registerHover } from './features/hover';
 import { registerTimeRange } from './features/timeRange';
 import { registerExplainMatch } from './features/explainMatch';
+import { registerLmTools } from './features/lmTools';
 
 /** When the extension host evaluated this bundle: the start of the activation figure. */
 const moduleLoadedAt = performance.now();
@@ -91,6 +92,8 @@ function registerSurfaces(context: vscode.ExtensionContext, services: Services):
     locate: (ref: CodeRef, service: string | null, signal: AbortSignal) => locator.locate(ref, service, signal),
     codeRefAt: (doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken) => locator.codeRefAt(store, doc, pos, token),
   };
+  // Coding agents read the same store, drill-downs and trace cache (only where the host has the LM API).
+  registerLmTools(context, s, { store, insights, locate: matching.locate });
   const api: SurfacesApi = {
     refresh: () => store.requestRefresh('api'),
     state: () => store.state,

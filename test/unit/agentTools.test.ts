@@ -176,3 +176,23 @@ describe('size caps', () => {
     assert.equal((getTraceResult(null, 'ab', new Map()) as { found: boolean }).found, false);
   });
 });
+
+test('package.json declares the same four LM tools (names, model descriptions, input schemas) and the MCP provider', async () => {
+  const { readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+    contributes: { languageModelTools: { name: string; modelDescription: string; inputSchema: unknown; canBeReferencedInPrompt: boolean; toolReferenceName: string }[]; mcpServerDefinitionProviders: { id: string }[] };
+    engines: { vscode: string };
+  };
+  const declared = pkg.contributes.languageModelTools;
+  assert.deepEqual(declared.map((t) => t.name), AGENT_TOOLS.map((t) => t.lmName));
+  for (const t of AGENT_TOOLS) {
+    const d = declared.find((x) => x.name === t.lmName)!;
+    assert.equal(d.modelDescription, t.description);
+    assert.deepEqual(d.inputSchema, t.inputSchema);
+    assert.equal(d.canBeReferencedInPrompt, true);
+    assert.match(d.toolReferenceName, /^[A-Za-z]+$/);
+  }
+  assert.deepEqual(pkg.contributes.mcpServerDefinitionProviders.map((p) => p.id), ['tempoLens.mcp']);
+  assert.equal(pkg.engines.vscode, '^1.90.0');
+});
