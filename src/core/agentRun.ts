@@ -89,7 +89,8 @@ export async function runAgentTool(key: AgentToolKey, args: unknown, port: Agent
           if (ref === null || (matches.length > 1 && q.function === undefined)) {
             return { value: toolError(key, matches.length > 1 ? `${matches.length} methods are in that file: give line or function` : 'no method with figures at that file and line; give the function name'), isError: true };
           }
-          req = { query: spanSet(codeRefCondition(ref, service), port.filter), method: { ref, service }, limit: q.limit };
+          // Search returns only selected attributes (PITFALLS 5): name and status make the spans readable.
+          req = { query: `${spanSet(codeRefCondition(ref, service), port.filter)} | select(name, status, statusMessage)`, method: { ref, service }, limit: q.limit };
         }
         const found = await port.searchTraces(req, signal);
         return { value: findTracesResult(found.traces, req.query, { window: found.window, notes: found.notes, limit: q.limit, ...capOpt }), isError: false };
