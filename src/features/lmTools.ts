@@ -52,8 +52,8 @@ export interface LmToolsDeps {
 export interface LmToolsView {
   /** Names of the tools registered with `vscode.lm` (empty where the host has no LM tools API). */
   readonly registered: readonly string[];
-  /** True when the MCP server definition provider was registered. */
-  readonly mcpProvider: boolean;
+  /** The MCP server definitions offered to VS Code now (empty where the host has no MCP provider API). */
+  mcpDefinitions(): readonly unknown[];
 }
 
 /** A cancellation token as an AbortSignal, bounded by `timeoutMs`. */
@@ -201,13 +201,13 @@ export function registerLmTools(context: vscode.ExtensionContext, services: Serv
     }
     log.info(`registered ${registered.length} language-model tools`);
   }
-  const mcpProvider = registerMcpProvider(context, services, api);
-  return { registered, mcpProvider };
+  const mcp = registerMcpProvider(context, services, api);
+  return { registered, mcpDefinitions: () => mcp?.provideMcpServerDefinitions(new vscode.CancellationTokenSource().token) ?? [] };
 }
 
-function registerMcpProvider(context: vscode.ExtensionContext, services: Services, api: LmApi): boolean {
+function registerMcpProvider(context: vscode.ExtensionContext, services: Services, api: LmApi): McpServerDefinitionProvider | null {
   const Def = api.McpStdioServerDefinition;
-  if (api.lm?.registerMcpServerDefinitionProvider === undefined || Def === undefined) return false;
+  if (api.lm?.registerMcpServerDefinitionProvider === undefined || Def === undefined) return null;
   const changed = new vscode.EventEmitter<void>();
   context.subscriptions.push(
     changed,
@@ -244,5 +244,5 @@ function registerMcpProvider(context: vscode.ExtensionContext, services: Service
     },
   };
   context.subscriptions.push(api.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, provider));
-  return true;
+  return provider;
 }

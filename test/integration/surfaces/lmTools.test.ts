@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TempoTestServer } from '../../tempo-server/server';
+import { activate } from '../helpers';
 import { HOSTILE_MESSAGE, SLOWEST_GET_TOKEN_TRACE, TOKEN_SERVICE, type SurfacesApi, useSeededSurfaces } from './surfacesData';
 
 const TOOL_NAMES = ['tempoLens_hotspots', 'tempoLens_functionStats', 'tempoLens_findTraces', 'tempoLens_getTrace'];
@@ -94,5 +95,21 @@ suite('surfaces: language-model tools (vscode.lm)', () => {
     assert.ok(msg.startsWith(HOSTILE_MESSAGE.slice(0, 40)), msg.slice(0, 80));
     assert.ok([...msg].length <= 300);
     assert.match(r['dataNotice'] as string, /telemetry data/);
+  });
+
+  test('the CLI\'s MCP server is offered to VS Code where the host has the provider API, with the current settings and no token', async () => {
+    const ext = (await activate()) as unknown as { agentTools: { mcpDefinitions(): readonly { label: string; command: string; args: readonly string[]; env: Record<string, unknown> }[] } };
+    const hasApi = typeof (vscode as unknown as { lm?: { registerMcpServerDefinitionProvider?: unknown } }).lm?.registerMcpServerDefinitionProvider === 'function';
+    const defs = ext.agentTools.mcpDefinitions();
+    assert.equal(defs.length, hasApi ? 1 : 0, `VS Code ${vscode.version}: provider API ${hasApi ? 'present' : 'absent'}`);
+    if (!hasApi) return;
+    const d = defs[0]!;
+    assert.equal(d.label, 'Tempo Lens');
+    const args = [...d.args];
+    assert.match(args[0] ?? '', /dist[\\/]cli\.js$/);
+    assert.equal(args[1], 'mcp');
+    assert.equal(args[args.indexOf('--url') + 1], server.url);
+    assert.equal(args[args.indexOf('--workspace') + 1], vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    assert.ok(!('TEMPO_LENS_TOKEN' in d.env), 'the token is added only when VS Code resolves the server to start it');
   });
 });
