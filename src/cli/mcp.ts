@@ -6,7 +6,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import type { CodeLocation, CodeRef, Insight, Span, Trace } from '../shared/model';
 import type { McpCommand } from '../core/cliArgs';
 import { AGENT_TOOLS, DATA_NOTICE, resultText, traceSummaryOf, type FunctionDetail, type ToolFunction } from '../core/agentTools';
-import { runAgentTool, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
+import { runAgentTool, untilAborted, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
 import { combineInsights } from '../core/cliFormat';
 import { codeRefFromAttributes } from '../core/codeRef';
 import { thresholdInsights } from '../core/insights/thresholds';
@@ -68,7 +68,7 @@ export class CliAgentPort implements AgentPort {
     figures.catch(() => {
       if (this.cached?.figures === figures) this.cached = null;
     });
-    return abortable(figures, signal);
+    return untilAborted(figures, signal);
   }
 
   private async load(now: number, signal: AbortSignal): Promise<AgentFigures> {
@@ -158,16 +158,6 @@ function spanIsMethod(s: Span, m: { ref: CodeRef; service: string | null }): boo
   if (m.service !== null && s.service !== m.service) return false;
   const ref = codeRefFromAttributes(s.attributes);
   return ref !== null && ref.function === m.ref.function && (m.ref.namespace === null || ref.namespace === m.ref.namespace);
-}
-
-/** Resolves like `p`, or rejects when `signal` aborts first (a shared load keeps running for later callers). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Serves the tools on stdin/stdout until stdin closes (the client went away) or `signal` aborts; resolves to the exit code. */

@@ -108,3 +108,13 @@ export async function runAgentTool(key: AgentToolKey, args: unknown, port: Agent
     return { value: toolError(key, e instanceof Error ? e.message : String(e)), isError: true };
   }
 }
+
+/** Waits for `p`, or rejects when `signal` aborts first; shared work (a load other callers wait on) keeps going. */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeLocation, CodeRef, Trace, TraceSummary } from '../shared/model';
 import { AGENT_TOOLS, DEFAULT_RESULT_CAP_BYTES, resultText, type AgentToolKey, type FunctionDetail, type ToolFunction } from '../core/agentTools';
-import { runAgentTool, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
+import { runAgentTool, untilAborted, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
 import { combineInsights } from '../core/cliFormat';
 import { thresholdInsights } from '../core/insights/thresholds';
 import { traceSummaries } from '../core/search';
@@ -63,16 +63,6 @@ function signalOf(token: vscode.CancellationToken, timeoutMs: number): { signal:
   if (token.isCancellationRequested) ctl.abort(new vscode.CancellationError());
   const timer = setTimeout(() => ctl.abort(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
   return { signal: ctl.signal, dispose: () => { clearTimeout(timer); sub.dispose(); } };
-}
-
-/** Waits for `p`, or rejects when `signal` aborts first (shared work keeps going for other callers). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** The tools' data port on the editor: the store's snapshot, its cached drill-downs, the connection's cached client. */
