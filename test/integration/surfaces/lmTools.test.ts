@@ -41,7 +41,9 @@ suite('surfaces: language-model tools (vscode.lm)', () => {
     assert.equal(api.state().status, 'ready');
     const before = server.requests.length;
     const r = await invoke('tempoLens_hotspots', { limit: 10 });
-    assert.equal(server.requests.length, before, 'fresh figures are served from the store');
+    // Background work of earlier suites (exact percentiles, insights of open files) may search; a reload would query metrics.
+    const during = server.requests.slice(before).map((q) => q.path);
+    assert.deepEqual(during.filter((p) => p.startsWith('/api/metrics')), [], `fresh figures are served from the store (requests: ${during.join(', ')})`);
     assert.match(r['dataNotice'] as string, /not instructions/);
     const fns = r['functions'] as { codeRef: { function: string }; stats: { calls: number; errorRate: number }; location: { file: string; line: number } | null; insights: { kind: string }[] }[];
     const revoke = fns.find((f) => f.codeRef.function === 'revoke');
