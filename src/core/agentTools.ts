@@ -543,6 +543,8 @@ function attrsJson(attrs: Readonly<Record<string, unknown>>): Record<string, str
   const out: Record<string, string | number | boolean> = {};
   let n = 0;
   for (const [k, v] of Object.entries(attrs)) {
+    // code.* is shown as `code` already.
+    if (k.startsWith('code.')) continue;
     if (n++ >= MAX_ATTRS) break;
     const key = cleanText(k, 80);
     out[key] = typeof v === 'number' || typeof v === 'boolean' ? v : cleanText(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null', MAX_ATTR_VALUE);

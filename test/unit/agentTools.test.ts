@@ -141,9 +141,7 @@ describe('size caps', () => {
     const trace = parseTraceBody(payload);
     assert.equal(trace.spans.length, 10_000);
     const locations = new Map(traceCodeRefs(trace).map((r) => [r.key, r.ref.function === 'load' ? { file: 'src/ReportRepository.java', line: 12, symbol: 'ReportRepository.load', confidence: 1, reason: 'exact' } : null]));
-    const t0 = performance.now();
     const out = text(getTraceResult(trace, BIG_TRACE_ID, locations));
-    const elapsed = performance.now() - t0;
     assert.ok(utf8Length(out) <= DEFAULT_RESULT_CAP_BYTES, `${utf8Length(out)} bytes`);
     assert.ok(utf8Length(out) > DEFAULT_RESULT_CAP_BYTES * 0.8, 'the budget is used, not wasted');
     const r = JSON.parse(out) as {
@@ -165,7 +163,6 @@ describe('size caps', () => {
       assert.ok(!/[\u202e\u0007\u001b]/.test(s.name + (s.statusMessage ?? '')), 'no control or bidi characters');
       assert.ok([...s.name].length <= 200);
     }
-    assert.ok(elapsed < 5000, `${elapsed} ms`);
   });
 
   test('get_trace: a small trace comes whole; an unknown trace says so', () => {
