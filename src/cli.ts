@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import type { Attributes, FunctionStats } from './shared/model';
 import { parseCliArgs, type CliCommand, type HotspotsCommand } from './core/cliArgs';
 import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, windowOf, type CliIo } from './cli/common';
-import { runMcpServer } from './cli/mcp';
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
 import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
@@ -130,8 +129,11 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         await client.close();
       }
     }
-    case 'mcp':
+    case 'mcp': {
+      // Loaded on demand: the MCP SDK (with zod and ajv) would add ~70 ms to every other subcommand's start.
+      const { runMcpServer } = await import('./cli/mcp');
       return runMcpServer(cmd, io, signal, TOOL_VERSION);
+    }
     case 'match': {
       const text = cmd.input !== null
         ? await fs.readFile(path.resolve(io.cwd ?? process.cwd(), cmd.input), 'utf8').catch((e: NodeJS.ErrnoException) => {
