@@ -41,6 +41,8 @@ export interface SymbolInfo {
   readonly isStatic: boolean;
   /** Generic arity of a type (C# `Repo<T>` → 1), 0 otherwise. */
   readonly arity: number;
+  /** Types only: supertypes and mixins as written (superclass, interfaces, traits, included modules), in lookup order. */
+  readonly supers?: readonly string[];
 }
 
 export interface FileSymbols {
@@ -93,6 +95,8 @@ export interface MatchOutcome {
   readonly location: CodeLocation | null;
   readonly candidates: readonly RankedCandidate[];
   readonly reason: string;
+  /** Symbols fit by name, but the evidence (line, parameter types) rules every one out: looking elsewhere would only guess. */
+  readonly refused?: boolean;
 }
 
 export interface MatchInput {
@@ -198,6 +202,7 @@ function namespaceCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { ok
 }
 
 function nameMatches(key: RefKey, sym: SymbolInfo): boolean {
+  if (key.atLine === true) return sym.kind !== 'type';
   if (key.function === null) {
     const types = key.types ?? [];
     return sym.kind === 'type' && types.length > 0 && sym.name === types[types.length - 1];
@@ -214,6 +219,11 @@ function containersCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { o
     return { ok: false, why: have.length > 0 ? `declared in ${have.join('.')}, not top-level` : `file class ${file.symbols.jvmName ?? '?'} ≠ ${key.fileClass}` };
   }
   if (key.types === null) return { ok: true, why: '' };
+  if (key.atLine === true) {
+    // An anonymous function's enclosing declaration sits anywhere inside the reported type.
+    const ok = key.types.length <= have.length && key.types.every((t, i) => have[i] === t);
+    return ok ? { ok: true, why: `in ${key.types.join('.')}` } : { ok: false, why: `enclosed by ${have.join('.') || '(top level)'}, expected ${key.types.join('.')}` };
+  }
   const want = key.function === null ? key.types.slice(0, -1) : key.types;
   if (sameList(have, want)) return { ok: true, why: want.length > 0 ? `in ${want.join('.')}` : 'top-level' };
   return { ok: false, why: `enclosed by ${have.join('.') || '(top level)'}, expected ${want.join('.') || '(top level)'}` };
@@ -224,19 +234,71 @@ const ALIASES: Readonly<Record<string, string>> = {
   integer: 'int', char: 'char', byte: 'byte', object: 'object', decimal: 'decimal', uint32: 'uint', uint64: 'ulong',
 };
 
-function normType(t: string): string {
-  const base = t.replace(/<.*>$/s, '').replace(/\[.*\]$/s, '').replace(/[?*&]/g, '').trim().split(/[.:\\]/).pop() ?? t;
-  const l = base.toLowerCase();
-  return ALIASES[l] ?? l;
+interface NormType {
+  readonly base: string;
+  /** Generic arity: `IEnumerable\`1` / `IEnumerable<T>` → 1; null when the runtime name does not say (erased JVM names). */
+  readonly arity: number | null;
+  /** Array rank: `int[]`, `Int32[]`, `String...` → 1; `int[,]` counts as one array too. */
+  readonly arrays: number;
 }
 
-function paramsMatch(hint: readonly string[], params: readonly string[]): boolean {
-  return hint.length === params.length && hint.every((h, i) => normType(h) === normType(params[i]!));
+/** Top-level comma count + 1 inside the first `<…>` of a type as written. */
+function genericArity(t: string): number {
+  const open = t.indexOf('<');
+  if (open < 0) return 0;
+  let depth = 0;
+  let n = 1;
+  for (let i = open; i < t.length; i++) {
+    const c = t[i];
+    if (c === '<') depth++;
+    else if (c === '>' && --depth === 0) break;
+    else if (c === ',' && depth === 1) n++;
+  }
+  return n;
+}
+
+function normType(t: string, fromRuntime: boolean): NormType {
+  let s = t.trim().replace(/^(?:params|ref|out|in|final|const)\s+/, '');
+  let arrays = 0;
+  for (;;) {
+    const m = /(\[[,\s]*\]|\.\.\.)$/.exec(s);
+    if (!m) break;
+    arrays++;
+    s = s.slice(0, m.index).trim();
+  }
+  const tick = /`(\d+)/.exec(s);
+  let arity: number | null = tick ? Number(tick[1]) : genericArity(s);
+  // Runtime names without a backtick or type arguments (JVM erasure) say nothing about arity.
+  if (fromRuntime && !tick && !s.includes('<')) arity = null;
+  const base = s.replace(/`\d+.*$/s, '').replace(/<.*>$/s, '').replace(/[?*&]/g, '').trim().split(/[.:\\+]/).pop() ?? s;
+  const l = base.toLowerCase();
+  return { base: ALIASES[l] ?? l, arity, arrays };
+}
+
+/** Whether `code.function.parameter.types` (runtime spelling) fits the parameters as written in the source. */
+export function paramsMatch(hint: readonly string[], params: readonly string[]): boolean {
+  if (hint.length !== params.length) return false;
+  return hint.every((h, i) => {
+    const a = normType(h, true);
+    const b = normType(params[i]!, false);
+    return a.base === b.base && a.arrays === b.arrays && (a.arity === null || a.arity === b.arity);
+  });
 }
 
 function contains(sym: SymbolInfo, line1: number): boolean {
   const l = line1 - 1;
   return sym.fullRange.startLine <= l && l <= sym.fullRange.endLine;
+}
+
+/** Declarations whose first line (annotations included) or name line is within two lines of `line`; the nearest if it is unique. */
+function nearest(group: readonly Scored[], line: number | null): Scored[] {
+  if (line === null || group.every((g) => g.lineInside === null)) return [];
+  const dist = (s: Scored): number => Math.min(Math.abs(s.sym.fullRange.startLine + 1 - line), Math.abs(s.sym.nameRange.startLine + 1 - line));
+  const close = group.filter((s) => dist(s) <= 2);
+  if (close.length <= 1) return close;
+  const best = Math.min(...close.map(dist));
+  const top = close.filter((s) => dist(s) === best);
+  return top.length === 1 ? top : [];
 }
 
 function rangeSize(sym: SymbolInfo): number {
@@ -245,9 +307,11 @@ function rangeSize(sym: SymbolInfo): number {
 
 function evaluate(ref: CodeRef, key: RefKey, file: CandidateFile, sym: SymbolInfo): Scored | null {
   if (!nameMatches(key, sym)) return null;
-  const line = file.via === 'path' ? file.mappedLine ?? ref.line : null;
+  // Lines are trusted from the file the path named; an anonymous function has nothing else to go by.
+  const line = file.via === 'path' || key.atLine === true ? file.mappedLine ?? ref.line : null;
   const lineInside = line !== null ? contains(sym, line) : null;
   const base = { file, sym, key, lineInside };
+  if (key.atLine === true && lineInside !== true) return null;
   if (key.thirdParty) return { ...base, score: 0, accepted: false, why: `${key.namespace ?? ''} is a framework/runtime namespace` };
   const c = containersCheck(key, file, sym);
   if (!c.ok) return { ...base, score: 0, accepted: false, why: c.why };
@@ -261,6 +325,11 @@ function evaluate(ref: CodeRef, key: RefKey, file: CandidateFile, sym: SymbolInf
   if (lineInside === true) score += 0.02;
   const why = [n.why, c.why].filter((w) => w !== '').join(', ');
   return { ...base, score: Math.max(0, Math.min(0.99, score)), accepted: true, why };
+}
+
+/** Whether a symbol of a file fits one interpretation (names, containers, namespace), ignoring lines. */
+export function symbolFits(key: RefKey, file: CandidateFile, sym: SymbolInfo): boolean {
+  return evaluate({ namespace: null, function: '', filePath: null, line: null }, key, file, sym)?.accepted === true;
 }
 
 function identity(s: Scored): string {
@@ -322,6 +391,7 @@ export function rankMatches(input: MatchInput): MatchOutcome {
     [...accepted.map((s) => toRanked(s, s === picked)), ...rejected.map((s) => toRanked(s, false))]
       .sort((a, b) => Number(b.accepted) - Number(a.accepted) || b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   const none = (reason: string): MatchOutcome => ({ location: null, candidates: candidates(null), reason });
+  const refuse = (reason: string): MatchOutcome => ({ ...none(reason), refused: true });
   const what = describeRef(ref);
 
   if (accepted.length === 0) {
@@ -397,16 +467,27 @@ export function rankMatches(input: MatchInput): MatchOutcome {
   if (group.length > 1) {
     const inside = group.filter((s) => s.lineInside === true);
     const byParams = hints.paramTypes !== null ? group.filter((s) => paramsMatch(hints.paramTypes!, s.sym.params)) : [];
+    const near = inside.length === 0 ? nearest(group, ref.line) : [];
     if (inside.length >= 1) {
       chosen = inside.sort((a, b) => rangeSize(a.sym) - rangeSize(b.sym))[0]!;
       overloadNote = `; of ${group.length} overloads, line ${ref.line ?? '?'} picks this one`;
     } else if (byParams.length === 1) {
       chosen = byParams[0]!;
       overloadNote = `; of ${group.length} overloads, the parameter types (${hints.paramTypes!.join(', ')}) pick this one`;
+    } else if (hints.paramTypes !== null && byParams.length === 0) {
+      return refuse(`No overload of ${what} takes (${hints.paramTypes.join(', ')}): ${group.map((g) => `(${g.sym.params.join(', ')})`).join(', ')}.`);
+    } else if (near.length === 1) {
+      chosen = near[0]!;
+      conf = Math.min(conf, 0.85);
+      overloadNote = `; of ${group.length} same-named declarations, this one starts ${Math.abs(near[0]!.sym.nameRange.startLine + 1 - (ref.line ?? 0))} line(s) from line ${ref.line ?? '?'}`;
+    } else if (group.some((g) => g.lineInside === false)) {
+      return refuse(`${group.length} declarations named ${ref.function} fit ${what} and line ${ref.line ?? '?'} is in none of them or next to one.`);
     } else {
       conf = Math.min(conf, 0.75);
       overloadNote = `; ${group.length} overloads share the name and nothing tells them apart, so this is the first declared`;
     }
+  } else if (hints.paramTypes !== null && chosen.sym.params.length > 0 && !paramsMatch(hints.paramTypes, chosen.sym.params) && chosen.lineInside !== true) {
+    return refuse(`${what} → ${displaySymbol(chosen.sym)} has parameters (${chosen.sym.params.join(', ')}), not (${hints.paramTypes.join(', ')}).`);
   } else if (chosen.lineInside === false) {
     conf = Math.min(conf, 0.8);
     overloadNote = `; line ${ref.line ?? '?'} is outside it (the file may have changed)`;

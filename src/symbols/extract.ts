@@ -1,6 +1,7 @@
 // Extracts functions/methods/constructors/types with containers, ranges, parameters and annotations from one file via tree-sitter queries.
 import type { Node, Query, QueryMatch } from '@vscode/tree-sitter-wasm';
 import type { ContainerKind, FileSymbols, Range0, SourceLanguage, SymbolContainer, SymbolInfo, SymbolKind } from '../core/match';
+import { supertypesOf } from '../core/lang/supers';
 import type { GrammarId, TreeSitterRuntime } from './treeSitter';
 
 type DefKind = 'type' | 'module' | 'method' | 'ctor' | 'fn' | 'smethod' | 'anon' | 'ns' | 'fsns' | 'pkg';
@@ -404,9 +405,11 @@ function collect(spec: GrammarSpec, matches: readonly QueryMatch[], text: string
 
     if (isType) {
       for (let i = 0; i < names.length - 1; i++) containers.push({ kind: e.kind === 'module' ? 'module' : 'type', name: names[i]! });
+      const supers = e.kind === 'type' ? supertypesOf(lang, typeHeader(lang, text, nameStop, e.end), lang === 'ruby' || lang === 'php' ? text.slice(nameStop, e.end) : '') : [];
       symbols.push({
         name: simpleName, kind: 'type', containers, namespace, nameRange, fullRange: full,
         params: [], annotations, language: lang, isStatic: false, arity: e.tparams !== null ? kids(e.tparams).length : 0,
+        ...(supers.length > 0 ? { supers } : {}),
       });
       const pushed: SymbolContainer[] = names.map((n) => ({ kind: (e.kind === 'module' ? 'module' : 'type') as ContainerKind, name: n }));
       // A `class A::B` body is nested in two constants; the stack carries every segment so members see them all.
@@ -433,6 +436,26 @@ function collect(spec: GrammarSpec, matches: readonly QueryMatch[], text: string
     stack.push({ end: e.end, container: { kind: 'function', name: methodName }, namespace: null, anonCount: 0 });
   }
   return { language: lang, jvmName: null, symbols, origin: 'tree-sitter' };
+}
+
+/** The text between a type's name and its body: `extends A implements B`, `(Base, Mixin)`, `< Base`. */
+function typeHeader(lang: SourceLanguage, text: string, from: number, end: number): string {
+  if (lang === 'ruby') {
+    const nl = text.indexOf('\n', from);
+    return text.slice(from, nl < 0 || nl > end ? end : nl);
+  }
+  if (lang === 'python') {
+    let depth = 0;
+    for (let i = from; i < end; i++) {
+      const c = text[i];
+      if (c === '(' || c === '[') depth++;
+      else if (c === ')' || c === ']') depth--;
+      else if (c === ':' && depth === 0) return text.slice(from, i);
+    }
+    return '';
+  }
+  const brace = text.indexOf('{', from);
+  return text.slice(from, brace < 0 || brace > end ? end : brace);
 }
 
 /**

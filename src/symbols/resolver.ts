@@ -1,7 +1,10 @@
 // File index + candidate-file lookup (path suffix, learned prefixes, mappings, language conventions, source maps) feeding the core matcher.
-import { codeRefHintsFromAttributes, NO_HINTS, refKeys, type CodeRefHints } from '../core/codeRef';
+import { codeRefHintsFromAttributes, frameFamily, frameIsFramework, NO_HINTS, refKeys, type CodeRefHints } from '../core/codeRef';
+import { isDependencyFrame, THIRD_PARTY_PATH } from '../core/stacktrace';
 import { familyOf, looseName, type FileHint, type LangFamily, type RefKey } from '../core/lang/common';
-import { rankMatches, type CandidateFile, type FileSymbols, type FileVia, type MatchOutcome } from '../core/match';
+import type { MatchHints } from '../core/match';
+import { rankMatches, symbolFits, type CandidateFile, type FileSymbols, type FileVia, type MatchOutcome, type SymbolInfo } from '../core/match';
+import { simpleTypeName } from '../core/lang/supers';
 import type { Attributes, CodeLocation, CodeRef } from '../shared/model';
 import type { SymbolExtractor } from './extractor';
 import { languageOfPath } from './types';
@@ -12,8 +15,10 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   '.gradle', '.idea', '.vs', '.vscode-test', 'site-packages', '.next', '.nuxt', 'coverage', '.tox', '.mypy_cache', '.pytest_cache',
 ]);
 
-/** Paths that point into dependencies rather than the user's code (§3.1 rule 4). */
-const THIRD_PARTY_PATH = /(^|\/)(vendor|node_modules|site-packages|dist-packages|\.m2|pkg\/mod|gems|GOROOT)\/|^\/usr\/(lib|local\/lib)\/(python|go|ruby)|^\/usr\/local\/go\/src\/|<frozen /;
+/** Frames of one stack trace tried against the workspace at most (a deep trace is mostly framework). */
+const MAX_TRIED_FRAMES = 12;
+/** Supertype levels walked for an inherited method (deeper hierarchies exist, but rarely in one workspace). */
+const MAX_HIERARCHY_DEPTH = 8;
 
 export interface PathMapping {
   readonly from: string;
@@ -531,6 +536,30 @@ export class SymbolResolver {
   }
 
   explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): ExplainResult {
+    const frames = hints.frames ?? [];
+    if (frames.length > 0) {
+      // code.stacktrace: the innermost frame inside the workspace says where the code is (lambda
+      // bodies, proxies and closures included); frames in dependencies are skipped.
+      const tried: string[] = [];
+      for (let i = 0; i < frames.length && tried.length < MAX_TRIED_FRAMES; i++) {
+        const f = frames[i]!;
+        if (isDependencyFrame(f) || frameIsFramework(f)) continue;
+        const frameRef: CodeRef = { namespace: f.namespace, function: f.function, filePath: f.filePath, line: f.line };
+        tried.push(`${f.namespace !== null ? `${f.namespace}.` : ''}${f.function}`);
+        const r = this.explainRef(frameRef, service, { language: frameFamily(f), paramTypes: null });
+        if (r.location) {
+          const reason = `code.stacktrace frame #${i + 1} is the first inside the workspace: ${r.location.reason}`;
+          return { ...r, location: { ...r.location, reason }, reason };
+        }
+      }
+      const r = this.explainRef(ref, service, hints);
+      if (r.location || tried.length === 0) return r;
+      return { ...r, reason: `${r.reason} No frame of code.stacktrace lies in the workspace either (tried ${tried.slice(0, 3).join(', ')}${tried.length > 3 ? ', …' : ''}).` };
+    }
+    return this.explainRef(ref, service, hints);
+  }
+
+  private explainRef(ref: CodeRef, service: string | null, hints: CodeRefHints): ExplainResult {
     const keys = refKeys(ref, hints);
     const interpretations = keys.map(describeKey);
     const baseHints = { paramTypes: hints.paramTypes, service, exhaustive: false };
@@ -563,7 +592,7 @@ export class SymbolResolver {
           this.learn(service, ref.filePath, out.location.file);
           return finish(out);
         }
-        if (ref.namespace === null) return finish(out);
+        if (ref.namespace === null || out.refused === true) return finish(out);
       } else if (ref.namespace === null) {
         return finish({ location: null, candidates: [], reason: `${ref.filePath} is not a file of this workspace and only the bare name ${ref.function} is known.` });
       }
@@ -590,7 +619,7 @@ export class SymbolResolver {
       }
     }
     const first = rankMatches({ ref, keys, files: conv, hints: baseHints });
-    if (first.location) return finish(first);
+    if (first.location || first.refused === true) return finish(first);
     if (keys.every((k) => k.thirdParty)) return finish(first);
     const fams = [...new Set(keys.filter((k) => !k.thirdParty).map((k) => k.family))];
     // Conventions did not hold (Kotlin files named freely, several C#/TS/Ruby classes per file):
@@ -603,9 +632,89 @@ export class SymbolResolver {
       else if (k.function !== null) names.add(k.function);
     }
     const scanned = [...new Set([...names].flatMap((n) => this.declaring(n, fams)))].filter((p) => !seen.has(p)).sort();
-    if (scanned.length === 0) return finish(first);
     const extra = scanned.map((p) => this.candidate(p, 'scan', 0, null)).filter((c): c is CandidateFile => c !== null);
-    return finish(rankMatches({ ref, keys, files: [...conv, ...extra], hints: baseHints }));
+    const out = extra.length === 0 ? first : rankMatches({ ref, keys, files: [...conv, ...extra], hints: baseHints });
+    if (out.location || out.refused === true) return finish(out);
+    // 4. Declared in a supertype or an included module/trait/concern (reported under the runtime class).
+    return finish(this.inherited(ref, keys, baseHints, [...conv, ...extra]) ?? out);
+  }
+
+  /** Type symbols of the workspace that fit an interpretation's types/namespace (`function` ignored). */
+  private typesFor(key: RefKey, known: readonly CandidateFile[]): { file: CandidateFile; sym: SymbolInfo }[] {
+    const types = key.types ?? [];
+    const last = types[types.length - 1];
+    if (last === undefined || /^\d+$/.test(last)) return [];
+    const typeKey: RefKey = { ...key, function: null, isConstructor: false, atLine: false };
+    const files = new Map<string, CandidateFile>(known.map((f) => [f.path, f]));
+    for (const p of this.declaring(last, [key.family])) {
+      if (!files.has(p)) {
+        const c = this.candidate(p, 'scan', 0, null);
+        if (c) files.set(p, c);
+      }
+    }
+    const out: { file: CandidateFile; sym: SymbolInfo }[] = [];
+    for (const file of files.values()) {
+      for (const sym of file.symbols.symbols) if (sym.kind === 'type' && sym.name === last && symbolFits(typeKey, file, sym)) out.push({ file, sym });
+    }
+    return out;
+  }
+
+  /** The workspace declaration a supertype name refers to, seen from the subtype's file; null when absent or ambiguous. */
+  private superType(name: string, family: LangFamily, from: { file: CandidateFile; sym: SymbolInfo }): { file: CandidateFile; sym: SymbolInfo } | null {
+    const simple = simpleTypeName(name);
+    const found: { file: CandidateFile; sym: SymbolInfo }[] = [];
+    for (const p of this.declaring(simple, [family])) {
+      const file = p === from.file.path ? from.file : this.candidate(p, 'scan', 0, null);
+      if (!file) continue;
+      for (const sym of file.symbols.symbols) if (sym.kind === 'type' && sym.name === simple) found.push({ file, sym });
+    }
+    if (found.length <= 1) return found[0] ?? null;
+    // Several types share the name: the one the subtype's file or namespace can see without an import wins.
+    const qualified = name.includes('.') || name.includes('::') || name.includes('\\') ? name.replace(/::|\\/g, '.') : null;
+    const narrowed = [
+      (c: { file: CandidateFile; sym: SymbolInfo }): boolean => qualified !== null && `${c.sym.namespace ?? ''}.${[...c.sym.containers.map((x) => x.name), c.sym.name].join('.')}`.endsWith(qualified),
+      (c: { file: CandidateFile; sym: SymbolInfo }): boolean => c.file.path === from.file.path,
+      (c: { file: CandidateFile; sym: SymbolInfo }): boolean => c.sym.namespace !== null && c.sym.namespace === from.sym.namespace,
+    ];
+    for (const test of narrowed) {
+      const hit = found.filter(test);
+      if (hit.length === 1) return hit[0]!;
+    }
+    return null;
+  }
+
+  /**
+   * A method reported under a runtime class that inherits it (JAX-RS resources, Rails concerns,
+   * PHP traits, Python mixins): walk the workspace's own type hierarchy from the reported type, in
+   * the language's lookup order, and answer with the first supertype that declares the method.
+   */
+  private inherited(ref: CodeRef, keys: readonly RefKey[], hints: MatchHints, known: readonly CandidateFile[]): MatchOutcome | null {
+    for (const key of keys) {
+      if (key.thirdParty || key.bare || key.function === null || key.isConstructor || key.fileClass !== null || key.atLine === true || key.types === null || key.types.length === 0) continue;
+      const own = this.typesFor(key, known);
+      if (own.length !== 1) continue;
+      const visited = new Set<string>();
+      const queue: { file: CandidateFile; sym: SymbolInfo; depth: number; path: string[] }[] = [{ ...own[0]!, depth: 0, path: [own[0]!.sym.name] }];
+      while (queue.length > 0) {
+        const cur = queue.shift()!;
+        if (cur.depth > MAX_HIERARCHY_DEPTH) continue;
+        for (const name of cur.sym.supers ?? []) {
+          const sup = this.superType(name, key.family, cur);
+          if (!sup) continue;
+          const id = `${sup.file.path}\u0000${sup.sym.nameRange.startLine}`;
+          if (visited.has(id)) continue;
+          visited.add(id);
+          const chain = [...cur.path, sup.sym.name];
+          const types = [...sup.sym.containers.filter((c) => c.kind !== 'function').map((c) => c.name), sup.sym.name];
+          const superKey: RefKey = { ...key, namespace: null, types, fileHints: [], note: `declared in ${chain.slice(1).join(' → ')}, reported under ${key.types.join('.')}` };
+          const out = rankMatches({ ref: { ...ref, filePath: null, line: null }, keys: [superKey], files: [sup.file], hints });
+          if (out.location) return out;
+          if (out.refused === true) return out;
+          queue.push({ ...sup, depth: cur.depth + 1, path: chain });
+        }
+      }
+    }
+    return null;
   }
 }
 

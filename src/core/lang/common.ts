@@ -38,6 +38,12 @@ export interface RefKey {
   readonly thirdParty: boolean;
   /** Only a bare function name is known: a match needs uniqueness in the whole workspace. */
   readonly bare: boolean;
+  /**
+   * The runtime name is an anonymous function (`<lambda>`, `{closure}`, an anonymous JS callback):
+   * the target is the innermost declared function whose range holds the reported line, inside
+   * `types` when given. Without a line nothing matches.
+   */
+  readonly atLine?: boolean;
 }
 
 export function familyOf(l: SourceLanguage): LangFamily | null {
@@ -78,6 +84,9 @@ export function baseKey(family: LangFamily, fields: Partial<RefKey> & { function
     ...fields,
   };
 }
+
+/** Runtime names of anonymous functions, per language (`<lambda>`, `{closure}`, `<anonymous>`). */
+export const ANONYMOUS_FUNCTIONS: ReadonlySet<string> = new Set(['<lambda>', '{closure}', '<anonymous>', '<listcomp>', '<genexpr>', '<dictcomp>', '<setcomp>']);
 
 /** `FooBarBaz` → `foo_bar_baz` (Ruby/Python file naming). */
 export function snakeCase(s: string): string {

@@ -7,7 +7,7 @@ const THIRD_PARTY = ['java.', 'javax.', 'jakarta.', 'jdk.', 'sun.', 'com.sun.', 
   'okhttp3.', 'feign.', 'org.jboss.', 'io.micrometer.', 'ch.qos.logback.', 'org.slf4j.', 'com.zaxxer.', 'io.quarkus.', 'io.micronaut.'];
 
 /** Proxy/enhancer classes generated at run time name the user class before their marker. */
-const PROXY = /(\$\$SpringCGLIB\$\$\w*|\$\$EnhancerBySpringCGLIB\$\$\w*|\$\$EnhancerByCGLIB\$\$\w*|\$\$FastClassBySpringCGLIB\$\$\w*|\$HibernateProxy\$\w*|\$Proxy\$_\$\$_Weld\w*|\$\$_WeldSubclass|_\$\$_jvst\w*)/;
+const PROXY = /(\$\$SpringCGLIB\$\$\w*|\$\$EnhancerBySpringCGLIB\$\$\w*|\$\$EnhancerByCGLIB\$\$\w*|\$\$FastClassBySpringCGLIB\$\$\w*|\$\$EnhancerByGuice\$\$\w*|\$\$EnhancerByMockitoWithCGLIB\$\$\w*|\$ByteBuddy\$[\w$]*|\$MockitoMock\$\w*|\$HibernateProxy\$\w*|\$Proxy\$_\$\$_Weld\w*|\$\$_WeldSubclass|_\$\$_jvst\w*)/;
 const LAMBDA = /\$\$Lambda(?:\$\d+)?(?:[/.]0x[0-9a-fA-F]+)?(?:\/\d+)?$|\$\$Lambda.*$/;
 
 export function isJvmThirdParty(ns: string): boolean {
