@@ -1,13 +1,7 @@
 // Span attributes → CodeRef, across both generations of the OpenTelemetry `code.*` conventions.
 import type { Attributes, AttrValue, CodeRef } from '../shared/model';
-import { ALL_FAMILIES, ANONYMOUS_FUNCTIONS, baseKey, FAMILY_EXTS, isIdentifier, type LangFamily, type RefKey } from './lang/common';
-import { csharpKeys, looksDotnet } from './lang/csharp';
-import { goKeys, looksGo } from './lang/go';
-import { javaKeys, looksJvm } from './lang/java';
-import { jsKeys } from './lang/js';
-import { looksPhp, phpKeys } from './lang/php';
-import { pythonKeys } from './lang/python';
-import { rubyKeys } from './lang/ruby';
+import { ANONYMOUS_FUNCTIONS, baseKey, isIdentifier, type LangFamily, type RefKey } from './lang/common';
+import { familyForPath, familyForRuntimeName, languageById, LANGUAGES } from './lang/registry';
 import { splitQualifiedName } from './qualifiedName';
 import { isDependencyFrame, parseStackTrace, type StackFrame } from './stacktrace';
 
@@ -128,16 +122,7 @@ export function frameFamily(f: StackFrame): LangFamily {
 
 /** Maps `telemetry.sdk.language` / `process.runtime.name` values to a language family. */
 export function languageFamily(value: string | null): LangFamily | null {
-  switch ((value ?? '').toLowerCase()) {
-    case 'java': case 'kotlin': case 'jvm': case 'openjdk runtime environment': case 'java(tm) se runtime environment': return 'jvm';
-    case 'python': case 'cpython': case 'pypy': return 'python';
-    case 'dotnet': case '.net': case '.net core': case '.net framework': case 'csharp': return 'dotnet';
-    case 'go': case 'golang': return 'go';
-    case 'nodejs': case 'webjs': case 'node': case 'node.js': case 'javascript': case 'typescript': case 'bun': case 'deno': return 'js';
-    case 'ruby': return 'ruby';
-    case 'php': return 'php';
-    default: return null;
-  }
+  return familyForRuntimeName(value ?? '')?.id ?? null;
 }
 
 /** Reads the hints from span attributes (and resource attributes when given separately). */
@@ -154,28 +139,17 @@ export function codeRefHintsFromAttributes(attrs: Attributes, resource?: Attribu
   };
 }
 
-function familyOfPath(path: string | null): LangFamily | null {
-  if (path === null) return null;
-  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
-  if (!ext) return null;
-  for (const f of ALL_FAMILIES) if (FAMILY_EXTS[f].includes(ext)) return f;
-  if (ext === 'groovy' || ext === 'scala') return 'jvm';
-  return null;
-}
-
 /** Which language families may have produced this reference, most plausible first. */
 export function plausibleFamilies(ref: CodeRef, hints: CodeRefHints = NO_HINTS): LangFamily[] {
   if (hints.language) return [hints.language];
-  const byPath = familyOfPath(ref.filePath);
-  if (byPath) return [byPath];
+  const byPath = ref.filePath !== null ? familyForPath(ref.filePath) : null;
+  if (byPath) return [byPath.id];
+  // A spelling only one runtime uses (`\\`, `::`, `+`/`` `1 ``, `$`, `(*T)`) decides, in the specs' claim order.
+  const claimers = LANGUAGES.filter((l) => l.claims !== undefined).sort((a, b) => (a.claimOrder ?? 100) - (b.claimOrder ?? 100));
+  for (const l of claimers) if (l.claims!(ref)) return [l.id, ...(l.claimAlso ?? [])];
   const ns = ref.namespace ?? '';
-  if (looksPhp(ref)) return ['php'];
-  if (ns.includes('::')) return ['ruby', 'php'];
-  if (looksDotnet(ref)) return ['dotnet'];
-  if (looksJvm(ref)) return ['jvm'];
-  if (looksGo(ref)) return ['go'];
-  if (ns !== '' && /^[A-Z]\w*$/.test(ns)) return ['js', 'ruby', 'python', 'php', 'jvm', 'dotnet'];
-  return ['jvm', 'dotnet', 'python', 'go', 'js', 'ruby', 'php'];
+  if (ns !== '' && /^[A-Z]\w*$/.test(ns)) return LANGUAGES.filter((l) => l.bareTypeNamespace !== false).map((l) => l.id);
+  return LANGUAGES.map((l) => l.id);
 }
 
 /**
@@ -195,17 +169,5 @@ export function refKeys(ref: CodeRef, hints: CodeRefHints = NO_HINTS): RefKey[] 
     if (!isIdentifier(fn.replace(/[?!]$/, ''))) return [];
     return families.map((f) => baseKey(f, { function: fn, bare: ref.filePath === null, confidence: ref.filePath === null ? 0.5 : 0.95 }));
   }
-  const keys: RefKey[] = [];
-  for (const f of families) {
-    switch (f) {
-      case 'jvm': keys.push(...javaKeys(ref)); break;
-      case 'python': keys.push(...pythonKeys(ref)); break;
-      case 'dotnet': keys.push(...csharpKeys(ref)); break;
-      case 'go': keys.push(...goKeys(ref)); break;
-      case 'js': keys.push(...jsKeys(ref)); break;
-      case 'ruby': keys.push(...rubyKeys(ref)); break;
-      case 'php': keys.push(...phpKeys(ref)); break;
-    }
-  }
-  return keys;
+  return families.flatMap((f) => languageById(f)?.forward(ref) ?? []);
 }

@@ -1,8 +1,15 @@
 // Ranks workspace symbols against a normalised code reference, deterministically, with a confidence and a one-sentence reason.
 import type { CodeLocation, CodeRef } from '../shared/model';
-import { familyOf, type LangFamily, type RefKey } from './lang/common';
+import type { LangFamily, RefKey } from './lang/common';
+import { languageById, sourceById } from './lang/registry';
 
-export type SourceLanguage = 'java' | 'kotlin' | 'python' | 'csharp' | 'go' | 'javascript' | 'typescript' | 'ruby' | 'php' | 'other';
+/** A source language id of lang/registry.ts (`java`, `kotlin`, `typescript`, …), or `other` (language-server symbols). */
+export type SourceLanguage = string;
+
+/** The runtime family a source language belongs to; null for `other`. */
+export function familyOf(l: SourceLanguage): LangFamily | null {
+  return sourceById(l)?.lang.id ?? null;
+}
 
 /** A range in a document, 0-based lines and columns (UTF-16 columns when from VS Code, byte-ish from tree-sitter for ASCII). */
 export interface Range0 {
@@ -117,20 +124,20 @@ interface Scored {
   readonly lineInside: boolean | null;
 }
 
-const LANG_NAME: Readonly<Record<LangFamily, string>> = {
-  jvm: 'Java/Kotlin', python: 'Python', dotnet: '.NET', go: 'Go', js: 'JS/TS', ruby: 'Ruby', php: 'PHP',
-};
+function langName(family: LangFamily): string {
+  return languageById(family)?.label ?? family;
+}
 
 /** How a symbol is shown to users: `TokenService.getToken`, `Outer.Inner.<init>`, `TokenService.$1.run`. */
 export function displaySymbol(sym: SymbolInfo): string {
   const parts = sym.containers.map((c) => (c.kind === 'anonymous' ? `$${c.name}` : c.name));
   parts.push(sym.name);
-  return parts.join(sym.language === 'ruby' ? '::' : '.');
+  return parts.join(sourceById(sym.language)?.lang.displaySeparator ?? '.');
 }
 
 /** Containers as a runtime name spells them: javac/.NET/Go/JS names skip enclosing methods; Python `<locals>` and Ruby keep theirs. */
 function runtimeContainers(sym: SymbolInfo, family: LangFamily): string[] {
-  const keepFunctions = family === 'python';
+  const keepFunctions = languageById(family)?.namesEnclosingFunctions === true;
   return sym.containers.filter((c) => keepFunctions || c.kind !== 'function').map((c) => c.name);
 }
 
@@ -138,67 +145,17 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function dirSegments(path: string): string[] {
-  const segs = path.split('/');
-  segs.pop();
-  return segs;
-}
-
-/** `src/app/users/service.py` → [src, app, users, service]; `pkg/__init__.py` → [pkg]. */
-export function pythonModulePath(path: string): string[] {
-  const segs = path.replace(/\.pyi?$/, '').split('/');
-  if (segs[segs.length - 1] === '__init__') segs.pop();
-  return segs;
-}
-
-function endsWith(list: readonly string[], tail: readonly string[]): boolean {
-  if (tail.length > list.length) return false;
-  const off = list.length - tail.length;
-  return tail.every((t, i) => list[off + i] === t);
-}
-
 function namespaceCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { ok: boolean; why: string; penalty: number } {
   const want = key.namespace;
   if (want === null) {
-    if ((key.family === 'jvm' || key.family === 'dotnet' || key.family === 'php') && sym.namespace !== null && !key.bare && key.types !== null) {
-      return { ok: true, why: `no package given (file declares ${sym.namespace})`, penalty: 0.05 };
+    const penalty = languageById(key.family)?.missingNamespacePenalty;
+    if (penalty !== undefined && sym.namespace !== null && !key.bare && key.types !== null) {
+      return { ok: true, why: `no package given (file declares ${sym.namespace})`, penalty };
     }
     return { ok: true, why: '', penalty: 0 };
   }
-  switch (key.family) {
-    case 'jvm':
-    case 'dotnet':
-      return sym.namespace === want
-        ? { ok: true, why: `${key.family === 'jvm' ? 'package' : 'namespace'} ${want}`, penalty: 0 }
-        : { ok: false, why: `${key.family === 'jvm' ? 'package' : 'namespace'} ${sym.namespace ?? '(none)'} ≠ ${want}`, penalty: 0 };
-    case 'php': {
-      const have = (sym.namespace ?? '').replace(/^\\/, '');
-      return have === want ? { ok: true, why: `namespace ${want}`, penalty: 0 } : { ok: false, why: `namespace ${have || '(global)'} ≠ ${want}`, penalty: 0 };
-    }
-    case 'go': {
-      if (want.includes('/')) {
-        if (file.goImportPath !== null) {
-          return file.goImportPath === want
-            ? { ok: true, why: `import path ${want}`, penalty: 0 }
-            : { ok: false, why: `import path ${file.goImportPath} ≠ ${want}`, penalty: 0 };
-        }
-        const dirs = dirSegments(file.path);
-        const wantSegs = want.split('/');
-        const n = Math.min(dirs.length, wantSegs.length);
-        const ok = n > 0 && endsWith(wantSegs, dirs.slice(dirs.length - n)) || endsWith(dirs, wantSegs.slice(-Math.min(2, wantSegs.length)));
-        return ok ? { ok: true, why: `folder ${dirs.join('/')} ends the import path ${want}`, penalty: 0.03 } : { ok: false, why: `folder ${dirs.join('/') || '.'} is not ${want}`, penalty: 0 };
-      }
-      return sym.namespace === want ? { ok: true, why: `package ${want}`, penalty: 0.02 } : { ok: false, why: `package ${sym.namespace ?? '?'} ≠ ${want}`, penalty: 0 };
-    }
-    case 'python': {
-      const mod = pythonModulePath(file.path);
-      return endsWith(mod, want.split('.'))
-        ? { ok: true, why: `module ${want}`, penalty: 0 }
-        : { ok: false, why: `module ${mod.join('.')} ≠ ${want}`, penalty: 0 };
-    }
-    default:
-      return { ok: true, why: '', penalty: 0 };
-  }
+  const fits = languageById(key.family)?.namespaceFits;
+  return fits ? fits(want, file, sym) : { ok: true, why: '', penalty: 0 };
 }
 
 function nameMatches(key: RefKey, sym: SymbolInfo): boolean {
@@ -403,7 +360,7 @@ export function rankMatches(input: MatchInput): MatchOutcome {
       const n = rejected.length;
       return none(`No match: ${n === 1 ? 'the only' : `all ${n}`} ${ref.function} found ${n === 1 ? 'contradicts' : 'contradict'} ${what} (${r.file.path}: ${r.why}).`);
     }
-    if (files.length === 0) return none(`No workspace file fits ${what} by path or ${keys.map((k) => LANG_NAME[k.family]).filter((v, i, a) => a.indexOf(v) === i).join('/')} naming convention.`);
+    if (files.length === 0) return none(`No workspace file fits ${what} by path or ${keys.map((k) => langName(k.family)).filter((v, i, a) => a.indexOf(v) === i).join('/')} naming convention.`);
     return none(`No symbol named ${ref.function} in ${files.length === 1 ? files[0]!.path : `the ${files.length} candidate files`}.`);
   }
 
@@ -496,7 +453,7 @@ export function rankMatches(input: MatchInput): MatchOutcome {
   const how = s.file.via === 'path'
     ? `code.file.path resolved to ${s.file.path} by ${s.file.pathHow ?? 'path suffix'}${s.file.pathComponents > 0 && (s.file.pathHow ?? 'path suffix') === 'path suffix' ? ` (${s.file.pathComponents} trailing path component${s.file.pathComponents === 1 ? '' : 's'})` : ''}${s.file.mappedLine !== null && s.file.mappedLine !== ref.line ? `, mapped to line ${s.file.mappedLine}` : ''}`
     : s.file.via === 'convention'
-      ? `${LANG_NAME[s.key.family]} naming convention led to ${s.file.path}`
+      ? `${langName(s.key.family)} naming convention led to ${s.file.path}`
       : `a workspace search found it in ${s.file.path}`;
   const origin = s.file.symbols.origin === 'language-server' ? ' (symbols from the language server)' : s.file.symbols.origin === 'scanner' ? ' (Kotlin declaration scanner)' : '';
   const details = [s.why, ...lineNote].filter((w) => w !== '').join(', ');
@@ -520,38 +477,5 @@ export function rankMatches(input: MatchInput): MatchOutcome {
  * known runtime naming.
  */
 export function expectedRefFor(sym: SymbolInfo, file: { readonly path: string; readonly jvmName: string | null; readonly goImportPath?: string | null }): CodeRef | null {
-  const types = sym.containers.filter((c) => c.kind !== 'function').map((c) => c.name);
-  const fnName = sym.kind === 'type' ? null : sym.name;
-  if (fnName === null) return null;
-  const ref = (namespace: string | null, fn: string): CodeRef => ({ namespace, function: fn, filePath: null, line: null });
-  switch (sym.language) {
-    case 'java':
-    case 'kotlin': {
-      const pkg = sym.namespace !== null ? `${sym.namespace}.` : '';
-      if (types.length === 0) return file.jvmName !== null ? ref(`${pkg}${file.jvmName}`, fnName) : null;
-      return ref(`${pkg}${types.join('$')}`, sym.kind === 'constructor' ? '<init>' : fnName);
-    }
-    case 'csharp':
-      return ref(`${sym.namespace !== null ? `${sym.namespace}.` : ''}${types.join('+')}`, sym.kind === 'constructor' ? '.ctor' : fnName);
-    case 'python': {
-      const mod = pythonModulePath(file.path).filter((s) => s !== 'src');
-      const qual = sym.containers.flatMap((c) => (c.kind === 'function' ? [c.name, '<locals>'] : [c.name]));
-      return ref([...mod, ...qual].join('.'), fnName);
-    }
-    case 'go': {
-      const pkg = file.goImportPath ?? sym.namespace ?? '';
-      return ref(types.length > 0 ? `${pkg}.${types[0]}` : pkg, fnName);
-    }
-    case 'javascript':
-    case 'typescript':
-      return types.length > 0 ? ref(types.join('.'), fnName) : { namespace: null, function: fnName, filePath: file.path, line: sym.nameRange.startLine + 1 };
-    case 'ruby':
-      return types.length > 0 ? ref(types.join('::'), fnName) : null;
-    case 'php': {
-      const ns = sym.namespace !== null ? `${sym.namespace}\\` : '';
-      return types.length > 0 ? ref(`${ns}${types.join('\\')}`, fnName) : ref(sym.namespace, fnName);
-    }
-    default:
-      return null;
-  }
+  return sourceById(sym.language)?.lang.reverse(sym, file) ?? null;
 }

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
+import { sourceGlob } from '../core/lang/registry';
 import type { ContainerKind, FileSymbols, Range0, SourceLanguage, SymbolContainer, SymbolInfo } from '../core/match';
 import type { CodeRef } from '../shared/model';
 import { SymbolExtractor } from '../symbols/extractor';
@@ -11,7 +12,7 @@ import { languageOfPath } from '../symbols/types';
 import { parseJsonc } from '../symbols/workspaceMatcher';
 import type { Logger } from './log';
 
-const SOURCE_GLOB = '**/*.{java,kt,kts,py,cs,go,js,jsx,mjs,cjs,ts,tsx,mts,cts,rb,php}';
+const SOURCE_GLOB = sourceGlob();
 /** Upper bound of indexed files; a larger workspace is indexed partially (and says so in the log). */
 const MAX_FILES = 200_000;
 /** The index is built once; a findFiles that takes longer than this gives up (bounded like every async path). */

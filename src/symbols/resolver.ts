@@ -1,9 +1,9 @@
 // File index + candidate-file lookup (path suffix, learned prefixes, mappings, language conventions, source maps) feeding the core matcher.
 import { codeRefHintsFromAttributes, frameFamily, frameIsFramework, NO_HINTS, refKeys, type CodeRefHints } from '../core/codeRef';
 import { isDependencyFrame, THIRD_PARTY_PATH } from '../core/stacktrace';
-import { familyOf, looseName, type FileHint, type LangFamily, type RefKey } from '../core/lang/common';
+import { looseName, type FileHint, type LangFamily, type RefKey } from '../core/lang/common';
 import type { MatchHints } from '../core/match';
-import { rankMatches, symbolFits, type CandidateFile, type FileSymbols, type FileVia, type MatchOutcome, type SymbolInfo } from '../core/match';
+import { familyOf, rankMatches, symbolFits, type CandidateFile, type FileSymbols, type FileVia, type MatchOutcome, type SymbolInfo } from '../core/match';
 import { simpleTypeName } from '../core/lang/supers';
 import type { Attributes, CodeLocation, CodeRef } from '../shared/model';
 import type { SymbolExtractor } from './extractor';

@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
 import type { LangFamily } from '../core/lang/common';
+import { languageById } from '../core/lang/registry';
 import type { SourceLanguage } from '../core/match';
 import type { CodeLocation, CodeRef } from '../shared/model';
 import { SymbolExtractor } from './extractor';
@@ -19,9 +20,6 @@ export interface WorkspaceMatcherOptions {
   readonly maxFiles?: number;
 }
 
-const FAMILY_LANGS: Readonly<Record<LangFamily, readonly SourceLanguage[]>> = {
-  jvm: ['java', 'kotlin'], python: ['python'], dotnet: ['csharp'], go: ['go'], js: ['javascript', 'typescript'], ruby: ['ruby'], php: ['php'],
-};
 
 /** Strips // and /* comments and trailing commas so tsconfig.json (JSONC) parses. */
 export function parseJsonc(text: string): unknown {
@@ -110,7 +108,7 @@ export class WorkspaceMatcher {
 
   /** Languages whose grammars the index needs; exposed for diagnostics. */
   static languagesOf(families: readonly LangFamily[]): SourceLanguage[] {
-    return families.flatMap((f) => FAMILY_LANGS[f]);
+    return families.flatMap((f) => languageById(f)?.sources.map((s) => s.id) ?? []);
   }
 }
 

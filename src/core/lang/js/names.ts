@@ -1,6 +1,6 @@
 // JS/TS names → interpretations: `Class.method` (V8 frames, NestJS span names), plain functions; files by loose class-name stems.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, isIdentifier, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, isIdentifier, type RefKey } from '../common';
 
 export function jsKeys(ref: CodeRef): RefKey[] {
   if (ref.namespace === null) return [];

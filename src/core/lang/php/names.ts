@@ -1,6 +1,6 @@
 // PHP names → interpretations: `Ns\Class::method`, namespaced functions; files by class name (PSR-4, loosely).
-import type { CodeRef } from '../../shared/model';
-import { baseKey, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, type RefKey } from '../common';
 
 const THIRD_PARTY = ['GuzzleHttp\\', 'Illuminate\\', 'Symfony\\', 'Slim\\', 'Laminas\\', 'Doctrine\\', 'Psr\\', 'Composer\\', 'Monolog\\', 'OpenTelemetry\\', 'PDO'];
 

@@ -1,6 +1,6 @@
 // JVM (Java/Kotlin) runtime names → source interpretations: `$` nesting, `$1` anonymous, `$$Lambda`, proxies, `lambda$m$0`, `FooKt`.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, type FileHint, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, type FileHint, type RefKey } from '../common';
 
 const THIRD_PARTY = ['java.', 'javax.', 'jakarta.', 'jdk.', 'sun.', 'com.sun.', 'kotlin.', 'kotlinx.', 'org.springframework.', 'org.apache.',
   'io.opentelemetry.', 'com.fasterxml.', 'org.hibernate.', 'io.netty.', 'reactor.', 'org.eclipse.', 'com.google.common.', 'io.grpc.',

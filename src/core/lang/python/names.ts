@@ -1,6 +1,6 @@
 // Python runtime names → interpretations: dotted module paths, `Class.method` qualnames, `<locals>`, bare logging funcNames.
-import type { CodeRef } from '../../shared/model';
-import { ANONYMOUS_FUNCTIONS, baseKey, isIdentifier, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { ANONYMOUS_FUNCTIONS, baseKey, isIdentifier, type RefKey } from '../common';
 
 const THIRD_PARTY = ['django', 'flask', 'fastapi', 'starlette', 'requests', 'urllib3', 'sqlalchemy', 'celery', 'asyncio', 'concurrent',
   'threading', 'logging', 'opentelemetry', 'werkzeug', 'gunicorn', 'uvicorn', 'aiohttp', 'httpx', 'botocore', 'boto3', 'psycopg2',
