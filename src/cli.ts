@@ -9,7 +9,7 @@ import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody } from './core/otlp';
 import { traceSummaries } from './core/search';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
-import { WorkspaceMatcher } from './symbols/workspaceMatcher';
+import { MapWorkerClient, type LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
@@ -53,7 +53,7 @@ async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }
   }
 }
 
-async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<WorkspaceMatcher | null> {
+async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<MapWorkerClient | null> {
   if (dir === null) return null;
   if (!required) {
     // For hot spots the location is a bonus: a workspace that cannot be indexed must not cost the report.
@@ -67,7 +67,13 @@ async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, r
   }
   const root = path.resolve(io.cwd ?? process.cwd(), dir);
   const pathMappings = await pathMappingsOf(root);
-  return WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
+  // The same mapping worker as the extension's: indexing and resolution off the main thread, batched.
+  const client = await MapWorkerClient.fromDirectory(root, { pathMappings });
+  if (signal.aborted) {
+    await client.dispose();
+    signal.throwIfAborted();
+  }
+  return client;
 }
 
 class CliFailure extends Error {
@@ -130,9 +136,10 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
       );
     }
     const snapshot = { ...loaded, notes };
-    const all: HotspotRow[] = sorted.map((stats: FunctionStats) => ({
+    const located = matcher !== null ? await matcher.locateAll(sorted.map((f) => ({ ref: f.codeRef, service: f.service })), signal).finally(() => matcher.dispose()) : null;
+    const all: HotspotRow[] = sorted.map((stats: FunctionStats, i) => ({
       stats,
-      location: matcher?.locate(stats.codeRef, stats.service) ?? null,
+      location: located?.[i]?.location ?? null,
       insights: combineInsights(thresholdInsights(stats, thresholds), traceInsights?.findings.get(functionKey(stats.codeRef, stats.service))?.insights ?? []),
     }));
     const shown = all.slice(0, cmd.limit);
@@ -195,25 +202,33 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         if (signal.aborted) throw e;
         throw new CliFailure(EXIT.usage, `cannot index --workspace ${cmd.workspace}: ${e instanceof Error ? e.message : String(e)}`);
       });
-      let lineNo = 0;
-      for (const line of text.split(/\r?\n/)) {
-        lineNo++;
-        if (line.trim() === '') continue;
-        let input: unknown;
-        try {
-          input = JSON.parse(line);
-        } catch {
-          throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+      try {
+        let lineNo = 0;
+        const rows: { input: unknown; item: number | null }[] = [];
+        const items: LocateRequest[] = [];
+        for (const line of text.split(/\r?\n/)) {
+          lineNo++;
+          if (line.trim() === '') continue;
+          let input: unknown;
+          try {
+            input = JSON.parse(line);
+          } catch {
+            throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+          }
+          if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
+          const attrs = input as Attributes;
+          const ref = codeRefFromAttributes(attrs);
+          const svc = attrs['service.name'];
+          // Hints (SDK language, parameter types, code.stacktrace frames) let the matcher pick between overloads and see through lambdas.
+          if (ref !== null && matcher !== null) items.push({ ref, service: typeof svc === 'string' ? svc : null, hints: codeRefHintsFromAttributes(attrs) });
+          rows.push({ input, item: ref !== null && matcher !== null ? items.length - 1 : null });
         }
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
-        const attrs = input as Attributes;
-        const ref = codeRefFromAttributes(attrs);
-        const svc = attrs['service.name'];
-        // Hints (SDK language, parameter types) let the matcher pick between overloads.
-        const location = ref !== null && matcher !== null ? matcher.locate(ref, typeof svc === 'string' ? svc : null, codeRefHintsFromAttributes(attrs)) : null;
-        io.stdout(`${JSON.stringify({ input, location })}\n`);
+        const located = matcher !== null && items.length > 0 ? await matcher.locateAll(items, signal) : [];
+        for (const r of rows) io.stdout(`${JSON.stringify({ input: r.input, location: r.item !== null ? located[r.item]?.location ?? null : null })}\n`);
+        return EXIT.ok;
+      } finally {
+        await matcher?.dispose();
       }
-      return EXIT.ok;
     }
   }
 }

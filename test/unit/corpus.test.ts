@@ -68,7 +68,7 @@ test('corpus: precision ≥ 0.995 and recall ≥ 0.97 over every project', async
         nulls++;
         if (ref && naive(symbols, ref.namespace, ref.function) !== null) naiveWrongOnNull++;
       }
-      const got = ref ? matcher.explain(ref, c.service, codeRefHintsFromAttributes(c.attrs)) : null;
+      const got = ref ? await matcher.explain(ref, c.service, codeRefHintsFromAttributes(c.attrs)) : null;
       const loc = got?.location ?? null;
       const ok = c.expect === null ? loc === null : loc !== null && loc.file === c.expect.file && loc.line === c.expect.line;
       if (c.expect === null) {
