@@ -268,7 +268,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     const ctl = new AbortController();
     const sub = token?.onCancellationRequested(() => ctl.abort());
     try {
-      return await client.explain(ref, service, hints, ctl.signal);
+      return await this.fileFallback(ref, await client.explain(ref, service, hints, ctl.signal));
     } finally {
       sub?.dispose();
     }
@@ -285,19 +285,35 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** For a `code.file.path` in a language without an extractor, ask the language server once. */
   private async prefetchLanguageServerSymbols(ref: CodeRef): Promise<void> {
-    const root = this.root;
-    if (ref.filePath === null || root === null || languageOfPath(ref.filePath) !== null) return;
-    const comps = ref.filePath.replace(/\\/g, '/').split('/').filter((c) => c !== '');
+    if (ref.filePath === null || languageOfPath(ref.filePath) !== null) return;
+    const uri = await this.uniqueFileFor(ref.filePath);
+    if (uri) await this.symbolsOf(await vscode.workspace.openTextDocument(uri));
+  }
+
+  /** The one workspace file whose trailing path components match `filePath` (longest suffix first); null when none or several. */
+  private async uniqueFileFor(filePath: string): Promise<vscode.Uri | null> {
+    if (this.root === null) return null;
+    const comps = filePath.replace(/\\/g, '/').split('/').filter((c) => c !== '' && c !== '.');
     for (let k = Math.min(comps.length, 6); k >= 1; k--) {
       const found = await vscode.workspace.findFiles(`**/${comps.slice(comps.length - k).join('/')}`, undefined, 2);
-      if (found.length === 1) {
-        const doc = await vscode.workspace.openTextDocument(found[0]!);
-        await this.symbolsOf(doc);
-        return;
-      }
-      if (found.length === 0) continue;
-      return;
+      if (found.length === 1) return this.relative(found[0]!) !== null ? found[0]! : null;
+      if (found.length > 1) return null;
     }
+    return null;
+  }
+
+  /**
+   * "Go to code" for a language with neither an extractor nor a language server: the file named by
+   * `code.file.path` (when it is a workspace file) at `code.line.number`, said to be a plain file
+   * position rather than a matched method.
+   */
+  private async fileFallback(ref: CodeRef, r: ExplainResult): Promise<ExplainResult> {
+    if (r.location !== null || ref.filePath === null || languageOfPath(ref.filePath) !== null) return r;
+    const uri = await this.uniqueFileFor(ref.filePath);
+    const rel = uri ? this.relative(uri) : null;
+    if (rel === null) return r;
+    const reason = `${ref.filePath} is ${rel} in this workspace; no symbol extractor or language server knows its language, so this is the reported line ${ref.line ?? 1}, not a matched method.`;
+    return { ...r, location: { file: rel, line: ref.line ?? 1, symbol: ref.function, confidence: 0.5, reason }, reason };
   }
 
   dispose(): void {
