@@ -1,6 +1,7 @@
 // The extension host's (and the CLI's) side of the mapping worker: batched, cancellable locateAll, symbols of a document, index updates.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
 import type { FileSymbols } from '../core/match';
@@ -43,12 +44,18 @@ export class MapWorkerClient {
   private readonly pending = new Map<number, Pending>();
   private dead: Error | null = null;
   fileCount = 0;
+  /** Longest synchronous step this thread spent on mapping (posting a slice, taking a chunk), in ms: what the host can be blocked by. */
+  longestStepMs = 0;
 
   private constructor(script: string) {
     this.worker = new Worker(script);
     // The worker must not keep a CLI process alive once its work is done.
     this.worker.unref();
-    this.worker.on('message', (m: FromWorker) => this.pending.get(m.id)?.onMessage(m));
+    this.worker.on('message', (m: FromWorker) => {
+      const t0 = performance.now();
+      this.pending.get(m.id)?.onMessage(m);
+      this.longestStepMs = Math.max(this.longestStepMs, performance.now() - t0);
+    });
     this.worker.on('error', (e) => this.die(e));
     this.worker.on('exit', (code) => this.die(new Error(`mapping worker exited (${code})`)));
   }
@@ -61,7 +68,9 @@ export class MapWorkerClient {
 
   private post(msg: ToWorker): void {
     if (this.dead) throw this.dead;
+    const t0 = performance.now();
     this.worker.postMessage(msg);
+    this.longestStepMs = Math.max(this.longestStepMs, performance.now() - t0);
   }
 
   /** One request/response exchange; `collect` sees every message for the id and returns a value to finish. */

@@ -139,6 +139,9 @@ test('synthetic names: ByteBuddy/Mockito/Guice subclasses, <locals>.<lambda>, PH
   assert.equal(php.atLine, true);
   assert.deepEqual(php.types, ['OrderService']);
   assert.deepEqual(r(null, '<lambda>', null, '/app/x.py'), []);
+  // V8 `at Function.create (/app/x.js:3:1)`: a static method, class unnamed; only with the frame's file.
+  assert.deepEqual(r('Function', 'create').filter((k) => k.family === 'js'), []);
+  assert.equal(r('Function', 'create', 3, '/app/src/x.ts')[0]?.types, null);
   assert.equal(r(null, '<lambda>', 12, '/app/x.py')[0]?.atLine, true);
   assert.deepEqual(codeRefFromAttributes({ 'code.function.name': '{closure:App\\Services\\OrderService::ship():23}' }), codeRefFromAttributes({ 'code.function.name': 'App\\Services\\OrderService::ship' }));
   assert.deepEqual(codeRefFromAttributes({ 'code.function.name': '{closure:/app/src/x.php:12}' }), { namespace: null, function: '{closure}', filePath: '/app/src/x.php', line: 12 });
