@@ -188,6 +188,11 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** Builds the file index once (findFiles honours files.exclude) and starts the worker on it; later calls share the result. */
   ready(token?: vscode.CancellationToken): Promise<MapWorkerClient | null> {
+    // A worker that crashed (out of memory, a grammar fault) is replaced on the next lookup.
+    if (this.client !== null && !this.client.alive) {
+      this.opts.log.warn('mapping worker stopped; starting a new one');
+      this.reset();
+    }
     this.building ??= this.build().catch((e: unknown) => {
       this.opts.log.warn(`workspace index failed: ${e instanceof Error ? e.message : String(e)}`);
       this.building = null;

@@ -60,6 +60,11 @@ export class MapWorkerClient {
     this.worker.on('exit', (code) => this.die(new Error(`mapping worker exited (${code})`)));
   }
 
+  /** False once the worker exited or failed: its owner should start a new one. */
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
   private die(e: Error): void {
     this.dead ??= e;
     for (const p of [...this.pending.values()]) p.reject(e);
