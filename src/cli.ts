@@ -10,6 +10,7 @@ import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody } from './core/otlp';
 import { traceSummaries } from './core/search';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
+import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
@@ -76,9 +77,10 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
       );
     }
     const snapshot = { ...loaded, notes };
-    const all: HotspotRow[] = sorted.map((stats: FunctionStats) => ({
+    const located = matcher !== null ? await matcher.locateAll(sorted.map((f) => ({ ref: f.codeRef, service: f.service })), signal).finally(() => matcher.dispose()) : null;
+    const all: HotspotRow[] = sorted.map((stats: FunctionStats, i) => ({
       stats,
-      location: matcher?.locate(stats.codeRef, stats.service) ?? null,
+      location: located?.[i]?.location ?? null,
       insights: combineInsights(thresholdInsights(stats, thresholds), traceInsights?.findings.get(functionKey(stats.codeRef, stats.service))?.insights ?? []),
     }));
     const shown = all.slice(0, cmd.limit);
@@ -146,25 +148,33 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         if (signal.aborted) throw e;
         throw new CliFailure(EXIT.usage, `cannot index --workspace ${cmd.workspace}: ${e instanceof Error ? e.message : String(e)}`);
       });
-      let lineNo = 0;
-      for (const line of text.split(/\r?\n/)) {
-        lineNo++;
-        if (line.trim() === '') continue;
-        let input: unknown;
-        try {
-          input = JSON.parse(line);
-        } catch {
-          throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+      try {
+        let lineNo = 0;
+        const rows: { input: unknown; item: number | null }[] = [];
+        const items: LocateRequest[] = [];
+        for (const line of text.split(/\r?\n/)) {
+          lineNo++;
+          if (line.trim() === '') continue;
+          let input: unknown;
+          try {
+            input = JSON.parse(line);
+          } catch {
+            throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+          }
+          if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
+          const attrs = input as Attributes;
+          const ref = codeRefFromAttributes(attrs);
+          const svc = attrs['service.name'];
+          // Hints (SDK language, parameter types, code.stacktrace frames) let the matcher pick between overloads and see through lambdas.
+          if (ref !== null && matcher !== null) items.push({ ref, service: typeof svc === 'string' ? svc : null, hints: codeRefHintsFromAttributes(attrs) });
+          rows.push({ input, item: ref !== null && matcher !== null ? items.length - 1 : null });
         }
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
-        const attrs = input as Attributes;
-        const ref = codeRefFromAttributes(attrs);
-        const svc = attrs['service.name'];
-        // Hints (SDK language, parameter types) let the matcher pick between overloads.
-        const location = ref !== null && matcher !== null ? matcher.locate(ref, typeof svc === 'string' ? svc : null, codeRefHintsFromAttributes(attrs)) : null;
-        io.stdout(`${JSON.stringify({ input, location })}\n`);
+        const located = matcher !== null && items.length > 0 ? await matcher.locateAll(items, signal) : [];
+        for (const r of rows) io.stdout(`${JSON.stringify({ input: r.input, location: r.item !== null ? located[r.item]?.location ?? null : null })}\n`);
+        return EXIT.ok;
+      } finally {
+        await matcher?.dispose();
       }
-      return EXIT.ok;
     }
   }
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { TimeWindow } from '../shared/model';
 import type { Connection, WindowSpec } from '../core/cliArgs';
-import { WorkspaceMatcher } from '../symbols/workspaceMatcher';
+import { MapWorkerClient } from '../symbols/mapClient';
 import { TempoClient } from '../tempo/client';
 
 /** Bounds of the trace sampling behind the caller-timeout / cache-stampede insights (`hotspots`, `mcp`; --source tempo). */
@@ -39,7 +39,7 @@ async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }
   }
 }
 
-export async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<WorkspaceMatcher | null> {
+export async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<MapWorkerClient | null> {
   if (dir === null) return null;
   if (!required) {
     // For hot spots the location is a bonus: a workspace that cannot be indexed must not cost the report.
@@ -53,7 +53,13 @@ export async function openMatcher(dir: string | null, io: CliIo, signal: AbortSi
   }
   const root = path.resolve(io.cwd ?? process.cwd(), dir);
   const pathMappings = await pathMappingsOf(root);
-  return WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
+  // The same mapping worker as the extension's: indexing and resolution off the main thread, batched.
+  const client = await MapWorkerClient.fromDirectory(root, { pathMappings });
+  if (signal.aborted) {
+    await client.dispose();
+    signal.throwIfAborted();
+  }
+  return client;
 }
 
 export function clientFor(c: Connection): TempoClient {

@@ -14,7 +14,7 @@ import { parseTraceBody } from '../core/otlp';
 import { traceSummaries } from '../core/search';
 import { compareHotspots, functionKey } from '../core/stats';
 import { judge } from '../core/surfaces';
-import type { WorkspaceMatcher } from '../symbols/workspaceMatcher';
+import type { MapWorkerClient } from '../symbols/mapClient';
 import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
 import { FileStatsSource } from '../tempo/files';
 import { clientTraceFetch, insightsFromTraces, sampleInsights } from '../tempo/insightsSource';
@@ -31,7 +31,7 @@ export class CliAgentPort implements AgentPort {
   private readonly source: StatsSource;
   private readonly files: FileStatsSource | null = null;
   private readonly queries: CachedTempoClient | null = null;
-  private matcher: Promise<WorkspaceMatcher | null> | null = null;
+  private matcher: Promise<MapWorkerClient | null> | null = null;
   private cached: { at: number; figures: Promise<AgentFigures> } | null = null;
 
   constructor(private readonly cmd: McpCommand, private readonly io: CliIo, private readonly signal: AbortSignal) {
@@ -53,7 +53,7 @@ export class CliAgentPort implements AgentPort {
     return (this.io.now ?? Date.now)();
   }
 
-  private workspace(): Promise<WorkspaceMatcher | null> {
+  private workspace(): Promise<MapWorkerClient | null> {
     // Indexed once, on first use, for the server's life; abort only with the server.
     this.matcher ??= openMatcher(this.cmd.workspace, this.io, this.signal);
     return this.matcher;
@@ -86,9 +86,12 @@ export class CliAgentPort implements AgentPort {
       : Promise.resolve(null);
     const [snap, prev, matcher] = await Promise.all([this.source.load(req, signal), previous, this.workspace()]);
     const thresholds = { latencyMs: this.cmd.latencyMs, errorRate: this.cmd.errorRate };
+    // One batch to the mapping worker for every function.
+    const outcomes = matcher === null ? [] : await matcher.locateAll(snap.functions.map((f) => ({ ref: f.codeRef, service: f.service })), signal);
+    const byFunction = new Map(snap.functions.map((f, i) => [f, outcomes[i]]));
     const located = judge(snap.functions, prev?.functions ?? null, thresholds, (f) => {
-      const location = matcher?.locate(f.codeRef, f.service) ?? null;
-      return { location, reason: location?.reason ?? 'not found in the workspace' };
+      const outcome = byFunction.get(f);
+      return { location: outcome?.location ?? null, reason: outcome?.reason ?? 'not found in the workspace' };
     });
     const notes = [...snap.notes];
     let findings = new Map<string, { insights: readonly Insight[] }>();
@@ -144,13 +147,15 @@ export class CliAgentPort implements AgentPort {
     return (this.files as FileStatsSource).traces().find((t) => t.traceId === traceId) ?? null;
   }
 
-  async locate(refs: readonly { ref: CodeRef; service: string | null; key: string }[], _signal: AbortSignal): Promise<ReadonlyMap<string, CodeLocation | null>> {
+  async locate(refs: readonly { ref: CodeRef; service: string | null; key: string }[], signal: AbortSignal): Promise<ReadonlyMap<string, CodeLocation | null>> {
     const matcher = await this.workspace();
-    return new Map(refs.map((r) => [r.key, matcher?.locate(r.ref, r.service) ?? null]));
+    const outcomes = matcher === null ? [] : await matcher.locateAll(refs.map((r) => ({ ref: r.ref, service: r.service })), signal);
+    return new Map(refs.map((r, i) => [r.key, outcomes[i]?.location ?? null]));
   }
 
   async close(): Promise<void> {
     await this.queries?.client.close();
+    await (await this.matcher?.catch(() => null))?.dispose();
   }
 }
 
