@@ -111,10 +111,20 @@ async function openWorkbench(browser: Browser, url: string, statusText: RegExp):
 
 /** Quick Open (Ctrl+P) → the file. */
 async function openFile(page: Page, name: string, pathHint: string): Promise<void> {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => {});
-  await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 30_000 });
+  // A workbench still starting can take the focus back and close Quick Open right after it
+  // opened (the input stays in the DOM, hidden): ask again until it is visible.
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => {});
+    await page.keyboard.press('Control+P');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
   await input.fill(name);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: pathHint }).first().waitFor({ timeout: 60_000 });
   await page.keyboard.press('Enter');
