@@ -31,6 +31,8 @@ export interface StoreSource {
 /** CodeRef → workspace location, with the reason when it did not land. */
 export interface StoreLocator {
   locate(ref: CodeRef, service: string | null, signal: AbortSignal): Promise<{ location: CodeLocation | null; reason: string }>;
+  /** A whole refresh's references in one batch (off the extension host's thread); absent → `locate` one by one. */
+  locateAll?(refs: readonly { readonly ref: CodeRef; readonly service: string | null }[], signal: AbortSignal): Promise<{ location: CodeLocation | null; reason: string }[]>;
   /** Fires when the workspace index changed (files added/removed): mappings must be recomputed. */
   readonly onDidChange?: vscode.Event<void>;
 }
@@ -393,7 +395,18 @@ export class StatsStore implements vscode.Disposable {
   private async locateAll(snap: StatsSnapshot, prev: StatsSnapshot | null, thresholds: Thresholds, signal: AbortSignal): Promise<LocatedFunction[]> {
     // Matching once per refresh; every document open later is a hash lookup.
     const located = new Map<string, { location: CodeLocation | null; reason: string }>();
-    for (const stats of snap.functions) {
+    const batch = this.deps.locator.locateAll;
+    if (batch) {
+      const wanted = snap.functions.filter((f) => f.calls > 0);
+      try {
+        const results = await batch.call(this.deps.locator, wanted.map((f) => ({ ref: f.codeRef, service: f.service })), signal);
+        wanted.forEach((f, i) => located.set(functionKey(f), results[i] ?? { location: null, reason: 'not matched' }));
+      } catch (e) {
+        if (signal.aborted) return [];
+        for (const f of wanted) located.set(functionKey(f), { location: null, reason: `matching failed: ${errorMessage(e)}` });
+      }
+    }
+    for (const stats of batch ? [] : snap.functions) {
       if (stats.calls <= 0) continue;
       if (signal.aborted) return [];
       try {
@@ -613,7 +626,7 @@ export function sourceFromServices(services: Services): SourceProvider {
     if (!client) return null;
     let source = tempoSources.get(client);
     if (!source) {
-      source = new TempoStatsSource(client);
+      source = new TempoStatsSource(client, { onQueryRefused: queryRefusedLogger(services) });
       tempoSources.set(client, source);
     }
     return source;
@@ -626,6 +639,11 @@ export function sourceFromServices(services: Services): SourceProvider {
   });
 }
 
+/** Tempo refused a query Tempo Lens built: a bug of ours, logged with the query so it can be reported. */
+function queryRefusedLogger(services: Services): (query: string, answer: string) => void {
+  return (query, answer) => services.log.error(`Tempo refused a query built by Tempo Lens (a Tempo Lens bug; please report it with this line): ${answer.trim()} — query: ${query}`);
+}
+
 /** A search-only stats source on the current client: exact span durations for the open files' namespaces. */
 export function refinerFromServices(services: Services): () => Promise<Pick<StoreSource, 'load'> | null> {
   const sources = new WeakMap<TempoQueries, TempoStatsSource>();
@@ -636,7 +654,7 @@ export function refinerFromServices(services: Services): () => Promise<Pick<Stor
     let source = sources.get(client);
     if (!source) {
       // Two slices of up to 500 traces: "one search per namespace", spread over the window.
-      source = new TempoStatsSource(client, { mode: 'search', searchSlices: 2 });
+      source = new TempoStatsSource(client, { mode: 'search', searchSlices: 2, onQueryRefused: queryRefusedLogger(services) });
       sources.set(client, source);
     }
     return source;
@@ -695,6 +713,12 @@ export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposab
       signal.removeEventListener('abort', onAbort);
       cts.dispose();
     }
+  }
+
+  async locateAll(refs: readonly { readonly ref: CodeRef; readonly service: string | null }[], signal: AbortSignal): Promise<{ location: CodeLocation | null; reason: string }[]> {
+    const r = await this.index.locateAll(refs, signal);
+    if (!r) return refs.map(() => ({ location: null, reason: 'no local workspace folder is indexed' }));
+    return r.map((x) => ({ location: x.location, reason: x.location?.reason ?? x.reason }));
   }
 
   async symbolsOf(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<readonly StoreSymbol[]> {

@@ -68,11 +68,11 @@ export async function run(): Promise<void> {
     const snap = await source.source.load({ window: { startMs: 0, endMs: 1 }, filter }, new AbortController().signal);
     const traces = source.source.takeTraces() ?? [];
     const found = insightsFromTraces(traces);
-    const rows: HotspotRow[] = snap.functions.map((stats) => ({
+    const rows: HotspotRow[] = await Promise.all(snap.functions.map(async (stats) => ({
       stats,
-      location: matcher.locate(stats.codeRef, stats.service),
+      location: await matcher.locate(stats.codeRef, stats.service),
       insights: combineInsights(thresholdInsights(stats, { latencyMs: 200, errorRate: 0.05 }), found.findings.get(functionKey(stats.codeRef, stats.service))?.insights ?? []),
-    }));
+    })));
     out += sanitizeForTerminal(hotspotsTable(snap, rows, rows.length)).length;
     if (i === 49 || (i + 1) % 250 === 0) {
       gc();

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { main } from '../../src/cli';
 import { compileSpanFilter } from '../../src/core/spanFilter';
 import { sanitizeForTerminal } from '../../src/core/terminal';
-import { CODE_PRESENT, checkFilter, metricsQuery, spanSet } from '../../src/core/traceql';
+import { CODE_PRESENT, checkFilter, metricsQueries, spanSet } from '../../src/core/traceql';
 import { RESTRICTED_KEYS, validateHeaders } from '../../src/host/connectionRules';
 import { TempoClient } from '../../src/tempo/client';
 import { fixCases, guardHolds, rawServer, ROOT, spanWith } from './hostileInputs';
@@ -343,8 +343,12 @@ test('row 12: a filter cannot escape the code-attribute guard with || behind a b
     if (!check.ok) continue;
     const q = spanSet(CODE_PRESENT, check.conditions);
     assert.ok(guardHolds(q, CODE_PRESENT), `the guard escaped: ${q}`);
-    const m = metricsQuery('count', { filter: check.conditions, scopedIntrinsics: false });
-    assert.ok(guardHolds(m.slice(0, m.indexOf('} |') + 1), CODE_PRESENT), `metrics query escaped: ${m}`);
+    // Every metrics query keeps its own code-attribute guard (the first part of its span set).
+    for (const m of metricsQueries({ filter: check.conditions, scopedIntrinsics: false })) {
+      const set = m.q.slice(0, m.q.indexOf('} |') + 1);
+      const guard = m.generation === 'new' ? 'span.code.function.name != nil' : 'span.code.function != nil';
+      assert.ok(guardHolds(set, guard), `metrics query escaped: ${m.q}`);
+    }
   }
   for (const bad of ['span.x = `(', 'span.x = "(', '(span.x = 1', 'span.x = 1)', 'span.x = 1) || (span.y = 2', '} || { true', 'a = 1 | count()']) {
     assert.equal(checkFilter(bad).ok, false, bad);
