@@ -3,6 +3,7 @@ import type { CodeRef, Insight, SpanHit, Trace } from '../shared/model';
 import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
 import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
 import { parseTraceBody } from '../core/otlp';
+import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
 import type { TempoQueries } from './client';
 
@@ -11,6 +12,11 @@ export interface FunctionFindings {
   readonly insights: readonly Insight[];
   readonly callerTimeout: CallerTimeoutFinding | null;
   readonly cacheStampede: CacheStampedeFinding | null;
+  /**
+   * One line for the hover of a method related to findings elsewhere (the caller that gave up, the
+   * caller of the cached method) — never a diagnostic. Null when there is none.
+   */
+  readonly related: string | null;
 }
 
 /** A function to sample traces for. */
@@ -57,13 +63,14 @@ export class FindingsCollector {
     return this.byKey;
   }
 
-  /** Runs both detectors over one set of traces (one function's sample, or every trace of the files). */
+  /** Runs the detectors over one set of traces (one function's sample, or every trace of the files). */
   analyse(traces: readonly Trace[], sampled = true): void {
     if (traces.length === 0) return;
     for (const f of detectCallerTimeouts(traces, { sampled }).findings) {
       const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.callerTimeout;
       if (existing && existing.tracesAffected >= f.tracesAffected) continue;
       this.merge(f.codeRef, f.service, { callerTimeout: f }, callerTimeoutInsight(f));
+      if (f.callerRef !== null) this.relate(f.callerRef, f.callerService, `caller-timeout on ${formatCodeRef(f.codeRef)}${svc(f.service)}: it ran on after this method gave up`);
     }
     for (const f of detectCacheStampedes(traces).findings) {
       // A hot-set reload is not something the cache-sync fix helps with: not reported as an insight.
@@ -71,15 +78,43 @@ export class FindingsCollector {
       const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.cacheStampede;
       if (existing && existing.maxExecutions >= f.maxExecutions) continue;
       this.merge(f.codeRef, f.service, { cacheStampede: f }, cacheStampedeInsight(f));
+      if (f.callerRef !== null) this.relate(f.callerRef, f.service, `cache-stampede in ${formatCodeRef(f.codeRef)}${svc(f.service)}, called from here`);
     }
+  }
+
+  /** Related lines are kept apart and joined when read, so a later finding on the same method drops them. */
+  private readonly relatedLines = new Map<string, string[]>();
+
+  private relate(ref: CodeRef, service: string | null, line: string): void {
+    const k = functionKey(ref, service);
+    const lines = this.relatedLines.get(k) ?? [];
+    if (!lines.includes(line)) lines.push(line);
+    this.relatedLines.set(k, lines);
+    const prev = this.byKey.get(k) ?? EMPTY;
+    this.byKey.set(k, { ...prev, related: relatedLine(lines, prev) });
   }
 
   private merge(ref: CodeRef, service: string | null, patch: Partial<FunctionFindings>, insight: Insight): void {
     const k = functionKey(ref, service);
-    const prev = this.byKey.get(k) ?? { insights: [], callerTimeout: null, cacheStampede: null };
+    const prev = this.byKey.get(k) ?? EMPTY;
     // A stronger finding of the same kind replaces the weaker one's insight.
-    this.byKey.set(k, { ...prev, ...patch, insights: [...prev.insights.filter((i) => i.kind !== insight.kind), insight] });
+    const next = { ...prev, ...patch, insights: [...prev.insights.filter((i) => i.kind !== insight.kind), insight] };
+    this.byKey.set(k, { ...next, related: relatedLine(this.relatedLines.get(k) ?? [], next) });
   }
+}
+
+const EMPTY: FunctionFindings = { insights: [], callerTimeout: null, cacheStampede: null, related: null };
+
+function svc(service: string | null): string {
+  return service !== null ? ` (${service})` : '';
+}
+
+/** At most one line: the first two related findings, of kinds this method has no finding of itself. */
+function relatedLine(lines: readonly string[], own: FunctionFindings): string | null {
+  const kinds = new Set(own.insights.map((i) => i.kind));
+  const keep = lines.filter((l) => !kinds.has(l.slice(0, l.indexOf(' ')) as Insight['kind']));
+  if (keep.length === 0) return null;
+  return `related: ${keep.slice(0, 2).join('; ')}${keep.length > 2 ? `; +${keep.length - 2} more` : ''}`;
 }
 
 /** Every trace of a file source at once: the detectors see complete evidence, nothing is sampled. */
