@@ -13,7 +13,8 @@ import { WorkspaceMatcher } from './symbols/workspaceMatcher';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
-import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
+import { clientTraceFetch, insightsFromTraces, sampleInsights, searchSampler, type InsightsResult } from './tempo/insightsSource';
+import { TraceSampleCache } from './tempo/traceSamples';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 
 export const TOOL_VERSION = '0.1.0';
@@ -31,8 +32,11 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, tempo: 3 } as const;
 
-/** Bounds of the trace sampling behind `hotspots`' caller-timeout / cache-stampede insights (--source tempo). */
-export const INSIGHT_SAMPLING = { maxFunctions: 25, tracesPerFunction: 20, concurrency: 4, timeoutMs: 60_000 } as const;
+/**
+ * Bounds of the trace sampling behind `hotspots`' trace insights (--source tempo): one search for
+ * all listed functions, then at most `maxTraces` trace fetches, each trace fetched once.
+ */
+export const INSIGHT_SAMPLING = { maxFunctions: 25, maxTraces: 30, perFunction: 4, concurrency: 4, timeoutMs: 60_000 } as const;
 
 /** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
 async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
@@ -113,14 +117,16 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     if (cmd.insights && files !== null) {
       traceInsights = insightsFromTraces(files.traces());
     } else if (cmd.insights && client !== null) {
-      // Only the listed functions are sampled: a bounded number of searches and trace fetches.
+      // Only the listed functions are sampled: one search and a bounded number of trace fetches.
       const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
-      const tempo = source;
-      const fetchTrace = clientTraceFetch(client);
+      const traces = new TraceSampleCache(clientTraceFetch(client));
       let skipped = 0;
       traceInsights = await sampleInsights(
         targets,
-        { drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s), fetchTrace },
+        {
+          sample: searchSampler(client, loaded.window, cmd.filter, { maxTraces: INSIGHT_SAMPLING.maxTraces, perFunction: INSIGHT_SAMPLING.perFunction }),
+          fetchTrace: (id, s) => traces.get(id, s),
+        },
         { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
         signal,
       );

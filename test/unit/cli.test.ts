@@ -106,11 +106,13 @@ describe('hotspots / search / trace against a seeded server with fixed timestamp
     assert.equal(r.code, 0, r.err);
     const fns = (JSON.parse(r.out) as { functions: JsonFunction[] }).functions;
     const traceFetches = server.requests.filter((q) => /\/api\/(v2\/)?traces\//.test(q.path)).length;
-    assert.ok(traceFetches > 0 && traceFetches <= 25 * 20, `${traceFetches} trace fetches, bounded`);
+    assert.ok(traceFetches > 0 && traceFetches <= 30, `${traceFetches} trace fetches, bounded`);
     // The token-service handler the gateway gave up on kept running: caller-timeout, with the incident's traces as examples.
     const refresh = insightOf(fns, 'refreshToken', 'caller-timeout');
     assert.ok(refresh, JSON.stringify(fns.map((f) => [f.codeRef.function, f.insights.map((i) => i.kind)])));
-    assert.match(refresh.message, new RegExp(`caller gave up at ${SEED_FACTS.gatewayTimeoutSeconds} s in ${SEED_FACTS.gatewayTimeoutTraces} of \\d+ sampled traces`));
+    // A bounded sample: some of the incident's traces, each fetched once.
+    const m = new RegExp(`caller gave up at ${SEED_FACTS.gatewayTimeoutSeconds} s in (\\d+) of \\d+ sampled traces`).exec(refresh.message);
+    assert.ok(m && Number(m[1]) >= 2 && Number(m[1]) <= SEED_FACTS.gatewayTimeoutTraces, refresh.message);
     assert.ok(refresh.traceIds.length > 0);
     const example = await cli(['trace', refresh.traceIds[0]!, '--url', server.url]);
     assert.match(example.out, /HttpTimeoutException/, 'the example trace is an incident trace');
