@@ -131,7 +131,7 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
         signal,
       );
       notes.push(
-        `caller-timeout / cache-stampede insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
+        `caller-timeout / cache-stampede / n-plus-one insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
           `${skipped > 0 ? ` (${skipped} skipped: their traces could not be read)` : ''}${traceInsights.timedOut ? `; sampling stopped after ${INSIGHT_SAMPLING.timeoutMs / 1000} s` : ''} (--no-insights skips this).`,
       );
     }

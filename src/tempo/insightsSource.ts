@@ -1,7 +1,8 @@
-// Trace insights (caller-timeout, cache-stampede) from sampled traces: one sampling search (or drill-downs) → trace fetch (once per trace, shared, bounded) → detectors over all of them → findings per function. No vscode.
+// Trace insights (caller-timeout, cache-stampede, n-plus-one) from sampled traces: one sampling search (or drill-downs) → trace fetch (once per trace, shared, bounded) → detectors over all of them → findings per function. No vscode.
 import type { CodeRef, Insight, SpanHit, TimeWindow, Trace } from '../shared/model';
 import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
 import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
+import { detectNPlusOne, nPlusOneInsight, type NPlusOneFinding } from '../core/insights/nPlusOne';
 import { chooseTraces, samplingQuery, type SampleHit, type TraceBudget } from '../core/insights/sampling';
 import { parseTraceBody } from '../core/otlp';
 import { forEachSearchSpan, spanHitOf } from '../core/search';
@@ -15,6 +16,7 @@ export interface FunctionFindings {
   readonly insights: readonly Insight[];
   readonly callerTimeout: CallerTimeoutFinding | null;
   readonly cacheStampede: CacheStampedeFinding | null;
+  readonly nPlusOne: NPlusOneFinding | null;
   /**
    * One line for the hover of a method related to findings elsewhere (the caller that gave up, the
    * caller of the cached method) — never a diagnostic. Null when there is none.
@@ -89,6 +91,11 @@ export class FindingsCollector {
       this.merge(f.codeRef, f.service, { cacheStampede: f }, cacheStampedeInsight(f));
       if (f.callerRef !== null) this.relate(f.callerRef, f.service, `cache-stampede in ${formatCodeRef(f.codeRef)}${svc(f.service)}, called from here`);
     }
+    for (const f of detectNPlusOne(traces, { sampled }).findings) {
+      const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.nPlusOne;
+      if (existing && existing.medianTotalMs * existing.tracesAffected >= f.medianTotalMs * f.tracesAffected) continue;
+      this.merge(f.codeRef, f.service, { nPlusOne: f }, nPlusOneInsight(f));
+    }
   }
 
   /** Related lines are kept apart and joined when read, so a later finding on the same method drops them. */
@@ -112,7 +119,7 @@ export class FindingsCollector {
   }
 }
 
-const EMPTY: FunctionFindings = { insights: [], callerTimeout: null, cacheStampede: null, related: null };
+const EMPTY: FunctionFindings = { insights: [], callerTimeout: null, cacheStampede: null, nPlusOne: null, related: null };
 
 function svc(service: string | null): string {
   return service !== null ? ` (${service})` : '';

@@ -170,6 +170,8 @@ export interface LoopOptions {
   /** Traces in the set, and how many of them run the loop (the others call it once). */
   readonly traces?: number;
   readonly looping?: number;
+  /** Each call inside its own per-item method span (a repository `findById` per item). */
+  readonly wrapper?: readonly [string, string];
   /** Spread the calls over this many parents (an internal span each) below the issuer. */
   readonly parents?: number;
   readonly service?: string;
@@ -209,7 +211,11 @@ export function loop(prefix: string, o: LoopOptions): Trace[] {
         : kind === 'http-template' ? http('GET', `http://catalog/items/${i}`, { 'url.template': '/items/{id}' })
         : kind === 'http-path' ? http('GET', `http://catalog/items/${5000 + i}?lang=en`, { 'server.address': 'catalog' })
         : http('GET', 'http://events/poll?topic=orders', { 'server.address': 'events' });
-      const parent = parents > 1 ? `p${i % parents}` : 'h';
+      let parent = parents > 1 ? `p${i % parents}` : 'h';
+      if (o.wrapper !== undefined) {
+        specs.push({ id: `w${i}`, parent, name: `${o.wrapper[1]}`, start: start - 0.2, end: start + callMs + 0.2, service: svc, attrs: code(o.wrapper[0], o.wrapper[1]) });
+        parent = `w${i}`;
+      }
       specs.push({ id: `c${i}`, parent, name: kind.startsWith('http') ? 'GET' : 'SELECT order_items', kind: 'client', start, end: start + callMs, service: svc, attrs: { ...attrs, ...(o.callCode ? code(o.callCode[0], o.callCode[1]) : {}) } });
     }
     out.push(trace(`${prefix}${t}`, specs, T(t * 7_000)));

@@ -4,8 +4,8 @@ import { FindingsCollector } from '../../src/tempo/insightsSource';
 import { CACHED, cached, call, code, healthy, ISSUER, loop, starts, T, type CallOptions } from './builders';
 import { trace } from '../unit/insightsTraces';
 
-export type DetectorKind = Extract<InsightKind, 'caller-timeout' | 'cache-stampede'>;
-export const DETECTORS: readonly DetectorKind[] = ['caller-timeout', 'cache-stampede'];
+export type DetectorKind = Extract<InsightKind, 'caller-timeout' | 'cache-stampede' | 'n-plus-one'>;
+export const DETECTORS: readonly DetectorKind[] = ['caller-timeout', 'cache-stampede', 'n-plus-one'];
 
 export interface ExpectedFinding {
   readonly kind: DetectorKind;
@@ -21,6 +21,7 @@ export interface CorpusCase {
 }
 
 const ORDERS = 'com.acme.orders.OrderService';
+const LIST = `${ISSUER[0]}.${ISSUER[1]}`;
 const neg = (name: string, traces: () => Trace[]): CorpusCase => ({ name, expected: [], traces });
 const pos = (name: string, kind: DetectorKind, method: string, traces: () => Trace[]): CorpusCase => ({ name, expected: [{ kind, method }], traces });
 
@@ -117,6 +118,20 @@ export const POSITIVES: readonly CorpusCase[] = [
   pos('a loader method span that runs only on a miss of the handler: the loader itself', 'cache-stampede', 'com.acme.keys.JwksLoader.fetch', () => cached('cs11', { misses: 10, load: 'loader' })),
   pos('exactly 5 concurrent misses (the floor)', 'cache-stampede', `${CACHED.ns}.${CACHED.fn}`, () => cached('cs9', { misses: 5, spreadMs: 100 })),
   pos('a long stampede: 40 misses over 2 s of 3 s loads', 'cache-stampede', `${CACHED.ns}.${CACHED.fn}`, () => cached('cs10', { misses: 40, spreadMs: 2000, loadMs: 3000 })),
+
+  // n-plus-one: the method issuing the repeated calls one after another.
+  pos('12 identical SELECTs one after another (item ids as literals)', 'n-plus-one', LIST, () => loop('np1', { count: 12 })),
+  pos('50 quick SELECTs (2 ms each)', 'n-plus-one', LIST, () => loop('np2', { count: 50, callMs: 2 })),
+  pos('HTTP item fetches by url.template', 'n-plus-one', LIST, () => loop('np3', { count: 15, kind: 'http-template', callMs: 8 })),
+  pos('HTTP item fetches by method + normalised path (no template)', 'n-plus-one', LIST, () => loop('np4', { count: 20, kind: 'http-path', callMs: 5 })),
+  pos('parameterised statement, new keys (db.query.text with ?)', 'n-plus-one', LIST, () => loop('np5', { count: 10, kind: 'db-new-keys', callMs: 3 })),
+  pos('calls overlapping by 0.3 ms (clock resolution) still count as one after another', 'n-plus-one', LIST, () => loop('np6', { count: 12, callMs: 5, gapMs: -0.3 })),
+  pos('DB spans carrying the repository\'s code attributes: on the issuing method, not the repository', 'n-plus-one', LIST, () =>
+    loop('np7', { count: 14, callCode: ['com.acme.orders.ItemRepository', 'findByOrder'] })),
+  pos('a per-item repository method span around each SELECT', 'n-plus-one', LIST, () => loop('np8', { count: 16, wrapper: ['com.acme.orders.ItemRepository', 'findById'] })),
+  pos('another service and method (invoice rendering)', 'n-plus-one', 'com.acme.billing.InvoiceService.render', () =>
+    loop('np9', { count: 25, issuer: ['com.acme.billing.InvoiceService', 'render'], service: 'billing', callMs: 6 })),
+  pos('the loop in 3 of 20 traces (enough: ≥ 2 and ≥ 10 %)', 'n-plus-one', LIST, () => loop('np10', { count: 18, traces: 20, looping: 3 })),
 ];
 
 function shift(t: Trace, ms: number): Trace {
@@ -132,7 +147,7 @@ export function findingsOf(traces: readonly Trace[]): ExpectedFinding[] {
   const out: ExpectedFinding[] = [];
   for (const f of c.findings.values()) {
     for (const i of f.insights) {
-      const found = i.kind === 'caller-timeout' ? f.callerTimeout : i.kind === 'cache-stampede' ? f.cacheStampede : null;
+      const found = i.kind === 'caller-timeout' ? f.callerTimeout : i.kind === 'cache-stampede' ? f.cacheStampede : i.kind === 'n-plus-one' ? f.nPlusOne : null;
       const ref = found?.codeRef;
       if (ref === undefined) continue;
       out.push({ kind: i.kind as DetectorKind, method: ref.namespace !== null ? `${ref.namespace}.${ref.function}` : ref.function });

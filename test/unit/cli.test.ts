@@ -122,7 +122,7 @@ describe('hotspots / search / trace against a seeded server with fixed timestamp
     assert.ok(jwks.traceIds.length >= 3);
     const onlyThresholds = fns.filter((f) => f.codeRef.function === 'getToken')[0];
     assert.ok(onlyThresholds && onlyThresholds.insights.every((i) => i.kind === 'slow' || i.kind === 'errors'), 'no trace insight where the traces show none');
-    assert.match(r.err, /note: caller-timeout \/ cache-stampede insights from \d+ sampled traces of \d+ functions/);
+    assert.match(r.err, /note: caller-timeout \/ cache-stampede \/ n-plus-one insights from \d+ sampled traces of \d+ functions/);
 
     const failOn = await cli(['hotspots', '--url', server.url, ...WINDOW, '--format', 'json', '--fail-on', 'cache-stampede', '--latency-ms', '1000000', '--error-rate', '1']);
     assert.equal(failOn.code, 1, failOn.err);
@@ -376,7 +376,7 @@ test('argument parsing details', () => {
   const valued = parseCliArgs(['hotspots', '--no-insights=yes'], {});
   assert.ok(!valued.ok && !valued.help && /--no-insights takes no value/.test(valued.error));
   const help = parseCliArgs(['hotspots', '--help'], {});
-  assert.ok(!help.ok && help.help && /--no-insights/.test(help.text) && /caller-timeout and cache-stampede/.test(help.text));
+  assert.ok(!help.ok && help.help && /--no-insights/.test(help.text) && /caller-timeout, cache-stampede and n-plus-one/.test(help.text));
   const bad = parseCliArgs(['hotspots', '--limit', '0'], {});
   assert.ok(!bad.ok && !bad.help && /--limit/.test(bad.error));
 });

@@ -149,7 +149,16 @@ function urlParts(s: Span): { host: string | null; path: string | null; full: st
   return { host, path, full };
 }
 
-/** Fingerprint and key of an execution; null when the span is not an expensive child we can name. */
+/**
+ * Fingerprint, label and key of a call: DB = system + namespace + normalised statement; HTTP =
+ * method + route (`url.template`, `http.route`, else host + normalised path); a code-carrying
+ * INTERNAL span = its method. The key tells requests of the same fingerprint apart (literals, URL).
+ * Null when the span is no call we can name.
+ */
+export function callFingerprint(s: Span): { id: string; label: string; key: string | null } | null {
+  return fingerprintOf(s);
+}
+
 function fingerprintOf(s: Span): { id: string; label: string; key: string | null } | null {
   const svc = s.service ?? '';
   if (isDbSpan(s)) {
@@ -176,7 +185,7 @@ function fingerprintOf(s: Span): { id: string; label: string; key: string | null
   }
   if (isHttpClientSpan(s)) {
     const method = str(s.attributes['http.request.method']) ?? str(s.attributes['http.method']) ?? 'GET';
-    const template = str(s.attributes['url.template']);
+    const template = str(s.attributes['url.template']) ?? str(s.attributes['http.route']);
     const { host, path, full } = urlParts(s);
     const route = template ?? `${host ?? ''}${normalisePath(path ?? '/')}`;
     return { id: `http\u001f${svc}\u001f${method}\u001f${route}`, label: `${method} ${template ?? normalisePath(path ?? '/')}`, key: full ?? path };
