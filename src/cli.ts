@@ -120,11 +120,14 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
       // Only the listed functions are sampled: one search and a bounded number of trace fetches.
       const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
       const traces = new TraceSampleCache(clientTraceFetch(client));
+      const tempo = source;
       let skipped = 0;
       traceInsights = await sampleInsights(
         targets,
         {
           sample: searchSampler(client, loaded.window, cmd.filter, { maxTraces: INSIGHT_SAMPLING.maxTraces, perFunction: INSIGHT_SAMPLING.perFunction }),
+          // Only when the sampling search fails (a server refusing the combined query): per-function drill-downs, same trace budget.
+          drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s),
           fetchTrace: (id, s) => traces.get(id, s),
         },
         { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },

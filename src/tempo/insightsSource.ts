@@ -194,14 +194,19 @@ export async function sampleInsights(
   const chosen = targets.slice(0, maxFunctions);
   const ids = new Set<string>();
   let analysed = 0;
+  let sampled = false;
   if (ports.sample !== undefined) {
     try {
       for (const id of await ports.sample(chosen, inner)) if (ids.size < maxTraces) ids.add(id);
       analysed = chosen.length;
+      sampled = true;
     } catch (e) {
-      if (!inner.aborted) for (const t of chosen) options.onSkip?.(t, e);
+      // Without drill-downs to fall back on, every target is skipped for this reason.
+      if (!inner.aborted && ports.drillDown === undefined) for (const t of chosen) options.onSkip?.(t, e);
     }
-  } else if (ports.drillDown !== undefined) {
+  }
+  if (!sampled && !inner.aborted && ports.drillDown !== undefined) {
+    // One drill-down per target (the extension's cached ones, or the fallback when the sampling search failed): bounded by maxTraces.
     for (const target of chosen) {
       if (inner.aborted || ids.size >= maxTraces) break;
       try {

@@ -89,6 +89,20 @@ describe('sampleInsights against the seeded server', () => {
     }
   });
 
+  test('one sampling search for all targets; when it fails, per-function drill-downs take over within the same trace budget', async () => {
+    drillDowns = [];
+    const targets = [{ codeRef: ref(TOKEN_SERVICE, 'getJwks'), service: 'token-service' }];
+    const sample = async (): Promise<readonly string[]> => Promise.reject(new Error('400 query too long'));
+    const skipped: string[] = [];
+    const r = await sampleInsights(targets, { sample, drillDown, fetchTrace: clientTraceFetch(client) }, { maxTraces: 12, onSkip: (t) => skipped.push(t.codeRef.function) }, AbortSignal.timeout(60_000));
+    assert.deepEqual(drillDowns, ['getJwks'], 'fell back to the drill-down');
+    assert.equal(skipped.length, 0);
+    assert.ok(r.tracesExamined > 0 && r.tracesExamined <= 12);
+    const alone = await sampleInsights(targets, { sample, fetchTrace: clientTraceFetch(client) }, { onSkip: (t) => skipped.push(t.codeRef.function) }, AbortSignal.timeout(60_000));
+    assert.deepEqual(skipped, ['getJwks'], 'no fallback: the target is skipped');
+    assert.equal(alone.tracesExamined, 0);
+  });
+
   test('an aborted signal rejects; a failing function is skipped and reported', async () => {
     const ctl = new AbortController();
     ctl.abort(new Error('stop'));

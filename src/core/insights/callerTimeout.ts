@@ -220,8 +220,13 @@ function statusCode(s: Span): number | null {
   return num(s.attributes['http.response.status_code']) ?? num(s.attributes['http.status_code']);
 }
 
+/** gRPC CANCELLED (1) and DEADLINE_EXCEEDED (4): the caller gave up. */
+const GRPC_GAVE_UP = new Set([1, 4]);
+
 function mentionsTimeout(s: Span): boolean {
   if (s.statusMessage !== null && TIMEOUT_TEXT.test(s.statusMessage)) return true;
+  const grpc = num(s.attributes['rpc.grpc.status_code']);
+  if (grpc !== null && GRPC_GAVE_UP.has(grpc)) return true;
   const et = str(s.attributes['error.type']) ?? str(s.attributes['exception.type']);
   if (et !== null && TIMEOUT_TEXT.test(et)) return true;
   for (const e of s.events) {

@@ -12,7 +12,7 @@ export interface NPlusOneOptions {
   readonly overlapToleranceMs?: number;
   /** Default 0.1. */
   readonly overlapRatio?: number;
-  /** Time the repeated calls cost per occurrence (median), below which a loop is not worth a warning. Default 20 ms. */
+  /** Time the repeated calls cost per occurrence (median), below which a loop is not worth a warning. Default 10 ms. */
   readonly minTotalMs?: number;
   /** A method needs at least this many affected traces … Default 2. */
   readonly minTraces?: number;
@@ -123,14 +123,14 @@ interface Acc {
  * Finds N+1 calls: under one parent span, ≥ `minRepeats` calls with the same fingerprint (normalised
  * DB statement; HTTP method + route) of which ≥ `minRepeats` ran one after another (each starting
  * after the previous ended, with a small overlap tolerance) — parallel fan-out is not N+1 — and
- * not all the very same request (polling, retries); costing ≥ `minTotalMs` per occurrence, in ≥ 2
+ * not all the very same request (polling, retries); costing ≥ 10 ms per occurrence, in ≥ 2
  * traces and ≥ 10 % of the traces that ran the issuing method.
  */
 export function detectNPlusOne(traces: readonly Trace[], options: NPlusOneOptions = {}): NPlusOneReport {
   const minRepeats = Math.max(2, options.minRepeats ?? 10);
   const tolAbs = options.overlapToleranceMs ?? 1;
   const tolRatio = options.overlapRatio ?? 0.1;
-  const minTotalMs = options.minTotalMs ?? 20;
+  const minTotalMs = options.minTotalMs ?? 10;
   const minTraces = Math.max(1, options.minTraces ?? 2);
   const minShare = options.minShare ?? 0.1;
   const sampled = options.sampled ?? true;
