@@ -13,8 +13,7 @@ import { WorkspaceMatcher } from './symbols/workspaceMatcher';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
-import { clientTraceFetch, insightsFromTraces, sampleInsights, searchSampler, type InsightsResult } from './tempo/insightsSource';
-import { TraceSampleCache } from './tempo/traceSamples';
+import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 
 export const TOOL_VERSION = '0.1.0';
@@ -119,17 +118,12 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     } else if (cmd.insights && client !== null) {
       // Only the listed functions are sampled: one search and a bounded number of trace fetches.
       const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
-      const traces = new TraceSampleCache(clientTraceFetch(client));
       const tempo = source;
       let skipped = 0;
-      traceInsights = await sampleInsights(
+      traceInsights = await tempoInsights(
         targets,
-        {
-          sample: searchSampler(client, loaded.window, cmd.filter, { maxTraces: INSIGHT_SAMPLING.maxTraces, perFunction: INSIGHT_SAMPLING.perFunction }),
-          // Only when the sampling search fails (a server refusing the combined query): per-function drill-downs, same trace budget.
-          drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s),
-          fetchTrace: (id, s) => traces.get(id, s),
-        },
+        { client, drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s) },
+        { window: loaded.window, filter: cmd.filter },
         { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
         signal,
       );

@@ -10,6 +10,7 @@ import { checkFilter } from '../core/traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
 import type { TempoQueries } from './client';
+import { TraceSampleCache } from './traceSamples';
 
 /** Detector findings of one function, kept for the quick fixes (they need the evidence, not just the message). */
 export interface FunctionFindings {
@@ -169,6 +170,27 @@ export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'searc
     forEachSearchSpan(resp, (f) => hits.push({ ...spanHitOf(f), namespace: f.namespace, fn: f.fn, fnName: f.fnName }));
     return chooseTraces(targets, hits, budget);
   };
+}
+
+/**
+ * Trace insights of Tempo functions for a one-shot caller (the CLI, the MCP server): one sampling
+ * search within `budget`, per-function drill-downs only if that search fails, every trace fetched
+ * once for the run.
+ */
+export function tempoInsights(
+  targets: readonly InsightTarget[],
+  tempo: { readonly client: Pick<TempoQueries, 'capabilities' | 'search' | 'traceById'>; readonly drillDown: InsightDrillDown },
+  query: { readonly window: TimeWindow; readonly filter: string },
+  options: SampleInsightsOptions & TraceBudget,
+  signal: AbortSignal,
+): Promise<InsightsResult> {
+  const traces = new TraceSampleCache(clientTraceFetch(tempo.client));
+  return sampleInsights(
+    targets,
+    { sample: searchSampler(tempo.client, query.window, query.filter, options), drillDown: tempo.drillDown, fetchTrace: (id, s) => traces.get(id, s) },
+    options,
+    signal,
+  );
 }
 
 /**
