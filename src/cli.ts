@@ -1,15 +1,15 @@
 // Composition root of the headless CLI (`tempo-lens`): wires argument parsing, the stats sources, the matcher and the formatters.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Attributes, FunctionStats, TimeWindow } from './shared/model';
-import { parseCliArgs, type CliCommand, type Connection, type HotspotsCommand, type WindowSpec } from './core/cliArgs';
+import type { Attributes, FunctionStats } from './shared/model';
+import { parseCliArgs, type CliCommand, type HotspotsCommand } from './core/cliArgs';
+import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, windowOf, type CliIo } from './cli/common';
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
 import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody } from './core/otlp';
 import { traceSummaries } from './core/search';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
-import { WorkspaceMatcher } from './symbols/workspaceMatcher';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
@@ -18,75 +18,16 @@ import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 
 export const TOOL_VERSION = '0.1.0';
 
-/** Where the CLI writes and what it knows about its environment (a process, or a test). */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readStdin?: () => Promise<string>;
-  readonly now?: () => number;
-  readonly cwd?: string;
-  readonly signal?: AbortSignal;
-}
+export type { CliIo };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, tempo: 3 } as const;
 
-/**
- * Bounds of the trace sampling behind `hotspots`' trace insights (--source tempo): one search for
- * all listed functions, then at most `maxTraces` trace fetches, each trace fetched once.
- */
-export const INSIGHT_SAMPLING = { maxFunctions: 25, maxTraces: 30, perFunction: 4, concurrency: 4, timeoutMs: 60_000 } as const;
-
-/** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
-async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(dir, '.vscode', 'settings.json'), 'utf8');
-  } catch {
-    return [];
-  }
-  try {
-    const clean = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
-    const value = (JSON.parse(clean) as Record<string, unknown>)['tempoLens.pathMappings'];
-    if (!Array.isArray(value)) return [];
-    return value.filter((m): m is { from: string; to: string } =>
-      typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' && typeof (m as { to?: unknown }).to === 'string');
-  } catch {
-    return [];
-  }
-}
-
-async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<WorkspaceMatcher | null> {
-  if (dir === null) return null;
-  if (!required) {
-    // For hot spots the location is a bonus: a workspace that cannot be indexed must not cost the report.
-    try {
-      return await openMatcher(dir, io, signal, true);
-    } catch (e) {
-      if (signal.aborted) throw e;
-      io.stderr(`tempo-lens: note: cannot map functions to ${dir}: ${oneLine(e instanceof Error ? e.message : String(e))}; location is null.\n`);
-      return null;
-    }
-  }
-  const root = path.resolve(io.cwd ?? process.cwd(), dir);
-  const pathMappings = await pathMappingsOf(root);
-  return WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
-}
+export { INSIGHT_SAMPLING };
 
 class CliFailure extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
-}
-
-function clientFor(c: Connection): TempoClient {
-  return new TempoClient({ url: c.url, auth: c.auth, user: c.user, token: c.token, tenant: c.tenant, headers: {} }, { timeoutMs: 60_000 });
-}
-
-function windowOf(spec: WindowSpec, now: number): TimeWindow {
-  if ('window' in spec) return spec.window;
-  const endMs = Math.ceil(now / 1000) * 1000;
-  return { startMs: endMs - spec.sinceMs, endMs };
 }
 
 async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -105,7 +46,9 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     });
   } else {
     client = clientFor(cmd.connection);
-    source = new TempoStatsSource(client);
+    source = new TempoStatsSource(client, {
+      onQueryRefused: (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`),
+    });
   }
   try {
     const [loaded, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
@@ -188,6 +131,11 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         await client.close();
       }
     }
+    case 'mcp': {
+      // Loaded on demand: the MCP SDK (with zod and ajv) adds ~35 ms of module load to every other subcommand otherwise.
+      const { runMcpServer } = await import('./cli/mcp');
+      return runMcpServer(cmd, io, signal, TOOL_VERSION);
+    }
     case 'match': {
       const text = cmd.input !== null
         ? await fs.readFile(path.resolve(io.cwd ?? process.cwd(), cmd.input), 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -228,10 +176,6 @@ function readStdin(): Promise<string> {
     process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     process.stdin.on('error', reject);
   });
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Runs the CLI; resolves to the exit code. Never throws. */

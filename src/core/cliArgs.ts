@@ -1,4 +1,4 @@
-// Command-line parsing for `tempo-lens` (hotspots | search | trace | match), pure: argv + env in, a command or a usage error out.
+// Command-line parsing for `tempo-lens` (hotspots | search | trace | match | mcp), pure: argv + env in, a command or a usage error out.
 import type { InsightKind, TimeWindow } from '../shared/model';
 import { parseSince, parseTimestamp } from './timeRange';
 
@@ -10,6 +10,9 @@ export const USAGE = `Usage:
   tempo-lens search   'TRACEQL' [--url U] [--since 1h | --start T --end T] [--limit N] [--format table|json] [--tenant ID]
   tempo-lens trace    TRACE_ID [--url U] [--format tree|json] [--tenant ID]
   tempo-lens match    --workspace DIR [--input FILE]
+  tempo-lens mcp      [--url U] [--source tempo|files] [--files GLOB] [--workspace DIR] [--since 1h]
+                      [--filter TRACEQL] [--tenant ID] [--latency-ms N] [--error-rate R] [--no-insights] [--max-bytes N]
+                      MCP server on stdio for coding agents: tools hotspots, function_stats, find_traces, get_trace
 
 hotspots also reports caller-timeout, cache-stampede and n-plus-one insights found in traces: with
 --source files from every trace in the files, with --source tempo from a bounded sample of the
@@ -72,7 +75,23 @@ export interface MatchCommand {
   readonly input: string | null;
 }
 
-export type CliCommand = HotspotsCommand | SearchCommand | TraceCommand | MatchCommand;
+/** `mcp`: the agent tools as an MCP server on stdio, over figures that end "now" at each refresh. */
+export interface McpCommand {
+  readonly command: 'mcp';
+  readonly connection: Connection;
+  readonly source: 'tempo' | 'files';
+  readonly files: string | null;
+  readonly workspace: string | null;
+  readonly sinceMs: number;
+  readonly filter: string;
+  readonly latencyMs: number;
+  readonly errorRate: number;
+  readonly insights: boolean;
+  /** Size cap of one tool result (UTF-8 bytes of its JSON). */
+  readonly maxBytes: number;
+}
+
+export type CliCommand = HotspotsCommand | SearchCommand | TraceCommand | MatchCommand | McpCommand;
 
 export type ParseResult =
   | { readonly ok: true; readonly command: CliCommand }
@@ -84,6 +103,7 @@ const FLAGS: Record<CliCommand['command'], readonly string[]> = {
   search: ['url', 'since', 'start', 'end', 'limit', 'format', 'tenant'],
   trace: ['url', 'format', 'tenant'],
   match: ['workspace', 'input'],
+  mcp: ['url', 'source', 'files', 'workspace', 'since', 'filter', 'tenant', 'latency-ms', 'error-rate', 'no-insights', 'max-bytes'],
 };
 
 /** Flags that take no value (present = true). */
@@ -150,7 +170,7 @@ function windowFrom(flags: Map<string, string>): WindowSpec {
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { ok: false, help: true, text: USAGE };
   const cmd = argv[0] as string;
-  if (!(cmd in FLAGS)) return { ok: false, help: false, error: `unknown command "${cmd}" (expected hotspots, search, trace or match)` };
+  if (!(cmd in FLAGS)) return { ok: false, help: false, error: `unknown command "${cmd}" (expected hotspots, search, trace, match or mcp)` };
   const command = cmd as CliCommand['command'];
   const allowed = FLAGS[command];
   const flags = new Map<string, string>();
@@ -231,6 +251,28 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         const workspace = flags.get('workspace');
         if (workspace === undefined) throw new UsageError('match needs --workspace DIR');
         return { ok: true, command: { command, workspace, input: flags.get('input') ?? null } };
+      }
+      case 'mcp': {
+        if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0] as string}"`);
+        const since = flags.get('since') ?? '1h';
+        const sinceMs = parseSince(since);
+        if (sinceMs === null) throw new UsageError(`--since: "${since}" is not a duration (e.g. 15m, 1h, 24h, 7d)`);
+        return {
+          ok: true,
+          command: {
+            command,
+            connection: connectionFrom(flags, env),
+            source: choice(flags, 'source', ['tempo', 'files'] as const, 'tempo'),
+            files: flags.get('files') ?? null,
+            workspace: flags.get('workspace') ?? null,
+            sinceMs,
+            filter: flags.get('filter') ?? '',
+            latencyMs: numFlag(flags, 'latency-ms', 1000, 0, 1e9),
+            errorRate: numFlag(flags, 'error-rate', 0.05, 0, 1),
+            insights: !flags.has('no-insights'),
+            maxBytes: intFlag(flags, 'max-bytes', 32 * 1024, 2048),
+          },
+        };
       }
     }
   } catch (e) {

@@ -1,6 +1,6 @@
 // Output of the `tempo-lens` CLI: hot-spot table / JSON (CONTRACT.md shape) / SARIF 2.1.0, search table, trace tree.
 import type { CodeLocation, FunctionStats, Insight, InsightKind, SpanHit, StatsSnapshot, Trace, TraceSummary } from '../shared/model';
-import { formatDuration, formatPercent, formatQuantile } from './format';
+import { formatDuration, formatPercent, formatQuantile, isPartialSample } from './format';
 import { buildWaterfallTree } from './waterfall';
 
 export interface HotspotRow {
@@ -35,8 +35,11 @@ export function hotspotsJson(window: StatsSnapshot['window'], rows: readonly Hot
     functions: rows.map((r) => ({
       codeRef: { namespace: r.stats.codeRef.namespace, function: r.stats.codeRef.function, filePath: r.stats.codeRef.filePath, line: r.stats.codeRef.line },
       service: r.stats.service,
+      // From a partial sample the span count is how many were read, not how many calls there
+      // were: `calls` is null and `sample` says how much was seen (and, when known, of how many).
       stats: {
-        calls: r.stats.calls,
+        calls: isPartialSample(r.stats) ? null : r.stats.calls,
+        ...(isPartialSample(r.stats) && r.stats.sample !== null ? { sample: { spans: r.stats.sample.spans, matched: r.stats.sample.matched } } : {}),
         errorRate: round(r.stats.errorRate, 6),
         p50Ms: ms(r.stats.p50Ms),
         p95Ms: ms(r.stats.p95Ms),
@@ -84,7 +87,7 @@ export function hotspotsSarif(rows: readonly HotspotRow[], toolVersion: string):
         partialFingerprints: { tempoLensFunction: `${r.stats.service ?? ''}/${name}/${ins.kind}` },
         properties: {
           service: r.stats.service,
-          calls: r.stats.calls,
+          calls: isPartialSample(r.stats) ? null : r.stats.calls,
           errorRate: round(r.stats.errorRate, 6),
           p95Ms: ms(r.stats.p95Ms),
           quantilesApproximate: r.stats.quantilesApproximate,
@@ -156,7 +159,7 @@ export function hotspotsTable(snapshot: Pick<StatsSnapshot, 'window' | 'origin' 
     return [
       clip(qualifiedName(s), 70),
       clip(s.service ?? '–', 30),
-      String(s.calls),
+      isPartialSample(s) ? `≥${s.calls}` : String(s.calls),
       s.errors > 0 ? formatPercent(s.errorRate) : '0%',
       formatQuantile(s.p50Ms, a),
       formatQuantile(s.p95Ms, a),

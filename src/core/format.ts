@@ -198,7 +198,16 @@ export function formatQuantile(ms: number | null, approximate: boolean): string 
 }
 
 /**
+ * Figures from a partial sample of the window (search fallback that hit its limits): their span
+ * count is how many were read, not how many calls there were.
+ */
+export function isPartialSample(stats: Pick<FunctionStats, 'sample'>): boolean {
+  return stats.sample !== null && stats.sample.matched !== stats.sample.spans;
+}
+
+/**
  * `$(warning) p95 ≈1.24 s · p50 ≈120 ms · 3.1% errors · 4.2/s · 1h · p95 ▲ 2.1× vs previous 1h`.
+ * From a partial sample the rate (a sample size over the window) gives way to `300 spans sampled`.
  * Only regressions (▲) make it into the lens; improvements are left to the hover.
  */
 export function lensTitle(stats: FunctionStats, opts: LensTitleOptions): string {
@@ -207,8 +216,9 @@ export function lensTitle(stats: FunctionStats, opts: LensTitleOptions): string 
   if (stats.p95Ms !== null) parts.push(`p95 ${formatQuantile(stats.p95Ms, stats.quantilesApproximate)}`);
   if (stats.p50Ms !== null) parts.push(`p50 ${formatQuantile(stats.p50Ms, stats.quantilesApproximate)}`);
   parts.push(stats.errors > 0 ? `${formatPercent(stats.errorRate)} errors` : 'no errors');
-  parts.push(formatRate(stats.ratePerSec));
-  parts.push(stats.sample !== null || stats.origin === 'search' ? `${label} (sampled)` : label);
+  const partial = isPartialSample(stats);
+  parts.push(partial && stats.sample !== null ? `${formatCount(stats.sample.spans)} spans sampled` : formatRate(stats.ratePerSec));
+  parts.push(partial ? `${label} (sampled)` : label);
   for (const c of opts.changes ?? []) {
     if (c.direction === 'up') parts.push(formatChange(c, label));
   }

@@ -1,6 +1,7 @@
 // Per-function statistics: TraceQL-metrics series (estimates) and span samples (exact) → FunctionStats.
 import type { Attributes, CodeRef, FunctionStats, SeriesPoint, SpanHit, StatsOrigin, TimeWindow } from '../shared/model';
 import { codeRefFromAttributes, codeRefKey } from './codeRef';
+import type { CodeGeneration } from './traceql';
 import type { MetricsSeries, QueryRangeResponse, WireKeyValue } from './wire';
 import { padTraceId } from './otlp';
 
@@ -95,12 +96,17 @@ interface LabelInfo {
   /** `p` of quantile series / `__bucket` of histogram series. */
   readonly p: number | null;
   readonly bucket: number | null;
+  /** The span status label (`by (status)`), when grouped by it. */
+  readonly status: string | null;
+  /** The series carries `code.function.name` (new keys, or both generations on one span). */
+  readonly hasNewName: boolean;
 }
 
 function labelInfo(labels: readonly WireKeyValue[], cache: Map<string, { ref: CodeRef | null; service: string | null }>): LabelInfo {
   let raw = '';
   let p: number | null = null;
   let bucket: number | null = null;
+  let status: string | null = null;
   const attrs: Record<string, string> = {};
   for (const l of labels) {
     const v = l.value;
@@ -109,6 +115,7 @@ function labelInfo(labels: readonly WireKeyValue[], cache: Map<string, { ref: Co
     if (l.key === '__name__') continue;
     const s = v?.stringValue ?? (v?.intValue !== undefined ? String(v.intValue) : undefined);
     if (s === undefined) continue;
+    if (l.key === 'status' || l.key === 'span:status') status = s;
     attrs[bareKey(l.key)] = s;
     raw += `${l.key}\u001f${s}\u001e`;
   }
@@ -122,7 +129,7 @@ function labelInfo(labels: readonly WireKeyValue[], cache: Map<string, { ref: Co
     hit = { ref, service: svc !== undefined && svc !== '' && !(allNil && svc === 'nil') ? svc : null };
     cache.set(raw, hit);
   }
-  return { ref: hit.ref, service: hit.service, raw, p, bucket };
+  return { ref: hit.ref, service: hit.service, raw, p, bucket, status, hasNewName: attrs['code.function.name'] !== undefined && attrs['code.function.name'] !== 'nil' };
 }
 
 /** Sparse per-step values of one raw series, appended in time order; boundary duplicates merged by max. */
@@ -162,7 +169,8 @@ interface MetricsFn {
   readonly exemplars: Map<string, number>;
 }
 
-export type MetricsKind = 'count' | 'errors' | 'histogram' | 'quantiles';
+/** `calls`: a count grouped by span status (calls and errors at once); see traceql.metricsQueries. */
+export type MetricsKind = 'calls' | 'count' | 'errors' | 'histogram' | 'quantiles';
 
 /**
  * Accumulates query_range responses (one per query kind and chunk) into per-function figures.
@@ -197,17 +205,21 @@ export class MetricsAccumulator {
     return this.fns.size;
   }
 
-  add(kind: MetricsKind, resp: QueryRangeResponse): void {
+  /**
+   * `generation: 'old'`: the response of an old-keys query, whose series that also carry
+   * `code.function.name` are dual-emitting spans the new-keys queries already counted.
+   */
+  add(kind: MetricsKind, resp: QueryRangeResponse, generation?: CodeGeneration): void {
     if (resp.status !== undefined && resp.status.toUpperCase() === 'PARTIAL') {
       this.partial = resp.message ?? 'Tempo returned a partial result';
     }
-    for (const s of resp.series) this.addSeries(kind, s);
+    for (const s of resp.series) this.addSeries(kind, s, generation);
   }
 
-  private addSeries(kind: MetricsKind, s: MetricsSeries): void {
+  private addSeries(kind: MetricsKind, s: MetricsSeries, generation: CodeGeneration | undefined): void {
     this.seriesCount++;
     const info = labelInfo(s.labels, this.labelCache);
-    if (info.ref === null) return;
+    if (info.ref === null || (generation === 'old' && info.hasNewName)) return;
     const fnKey = functionKey(info.ref, info.service);
     let fn = this.fns.get(fnKey);
     if (fn === undefined) {
@@ -223,7 +235,10 @@ export class MetricsAccumulator {
       this.raws.set(rawKey, raw);
       let bucketList: RawSeries[];
       if (kind === 'count') bucketList = fn.counts;
-      else if (kind === 'errors') bucketList = fn.errors;
+      else if (kind === 'calls') {
+        bucketList = fn.counts;
+        if (info.status === 'error') fn.errors.push(raw);
+      } else if (kind === 'errors') bucketList = fn.errors;
       else if (kind === 'histogram') {
         const b = info.bucket as number;
         bucketList = fn.hist.get(b) ?? [];
@@ -257,7 +272,7 @@ export class MetricsAccumulator {
       }
       raw.values.put(i, v);
     }
-    if (s.exemplars !== undefined && (kind === 'histogram' || kind === 'quantiles' || kind === 'errors')) {
+    if (s.exemplars !== undefined && (kind === 'histogram' || kind === 'quantiles' || kind === 'errors' || (kind === 'calls' && info.status === 'error'))) {
       // A histogram exemplar's value is the bucket's count (Tempo's placeholder); its duration is
       // within the bucket, so the bucket bound (seconds) ranks the slowest traces first.
       const bucketValue = kind === 'histogram' ? info.bucket : null;
@@ -275,8 +290,37 @@ export class MetricsAccumulator {
     }
   }
 
+  /**
+   * One function, one entry: a series without a file path (old keys without `code.filepath`, or
+   * an old-keys histogram, which has no slot for it) joins the function of the same service,
+   * namespace and name that has one — when exactly one has. Two paths stay two functions.
+   */
+  private foldPathless(): void {
+    const withPath = new Map<string, string[]>();
+    const ident = (fn: MetricsFn): string => `${fn.ref.namespace ?? ''}\u001f${fn.ref.function}\u001e${fn.service ?? ''}`;
+    for (const [key, fn] of this.fns) {
+      if (fn.ref.filePath === null) continue;
+      const list = withPath.get(ident(fn)) ?? [];
+      list.push(key);
+      withPath.set(ident(fn), list);
+    }
+    for (const [key, fn] of this.fns) {
+      if (fn.ref.filePath !== null) continue;
+      const targets = withPath.get(ident(fn));
+      if (targets?.length !== 1) continue;
+      const into = this.fns.get(targets[0] as string) as MetricsFn;
+      into.counts.push(...fn.counts);
+      into.errors.push(...fn.errors);
+      for (const [b, list] of fn.hist) into.hist.set(b, [...(into.hist.get(b) ?? []), ...list]);
+      for (const [q, list] of fn.quant) into.quant.set(q, [...(into.quant.get(q) ?? []), ...list]);
+      for (const [id, v] of fn.exemplars) into.exemplars.set(id, Math.max(v, into.exemplars.get(id) ?? -1));
+      this.fns.delete(key);
+    }
+  }
+
   /** The figures. `quantilesFrom` says which duration series were queried. */
   finish(): FunctionStats[] {
+    this.foldPathless();
     const out: FunctionStats[] = [];
     const seconds = Math.max(1, (this.window.endMs - this.window.startMs) / 1000);
     const per = stepsPerPoint(this.steps);

@@ -69,15 +69,34 @@ export function intrinsics(scoped: boolean): Intrinsics {
 /** Spans carrying a function name in either attribute generation. */
 export const CODE_PRESENT = '(span.code.function != nil || span.code.function.name != nil)';
 
-/** Labels of the per-function metrics series; the line is left out (it is not part of the key). */
-export const GROUP_BY = [
-  'resource.service.name',
-  'span.code.namespace',
-  'span.code.function',
-  'span.code.function.name',
-  'span.code.file.path',
-  'span.code.filepath',
-] as const;
+/**
+ * Tempo compiles a metrics query with at most this many `by` attributes, and one fewer for
+ * `histogram_over_time` / `quantile_over_time` (a slot is kept for the bucket). More is a `400
+ * compiling query: metrics group by N values not yet supported` — measured on 2.7 and 3.0
+ * (PITFALLS 12). The builders below stay within both; tests check every query they make.
+ */
+export const MAX_GROUP_BY = 5;
+export const MAX_GROUP_BY_BUCKETED = 4;
+
+/**
+ * Which generation of `code.*` keys a metrics query reads (the labels of its series):
+ * `new` — spans with `code.function.name` (semconv ≥ 1.30, and the dual-emitting `code/dup`);
+ * `old` — spans with `code.function`, whose series that also carry `code.function.name` are
+ * dropped when read because the `new` queries count them (TraceQL 2.x has no `= nil`, so the
+ * split is made on the series labels). Together they count every span once.
+ */
+export type CodeGeneration = 'new' | 'old';
+
+const NEW_GROUP_BY = ['resource.service.name', 'span.code.function.name', 'span.code.file.path', 'span.code.namespace'] as const;
+/** Old keys; `code.function.name` only to recognise (and drop) dual-emitting spans. */
+const OLD_GROUP_BY = ['resource.service.name', 'span.code.namespace', 'span.code.function', 'span.code.function.name', 'span.code.filepath'] as const;
+/** The same without the file path: histograms have one slot less. */
+const OLD_GROUP_BY_BUCKETED = OLD_GROUP_BY.slice(0, 4);
+
+const GENERATION_PRESENT: Readonly<Record<CodeGeneration, string>> = {
+  new: 'span.code.function.name != nil',
+  old: 'span.code.function != nil',
+};
 
 /** Attributes the search fallback and drill-down `select()` to identify a span's function. */
 export const SELECT_CODE = [
@@ -175,26 +194,46 @@ export interface StatsQueryOptions {
   readonly scopedIntrinsics: boolean;
 }
 
-export type MetricsQueryKind = 'count' | 'errors' | 'histogram' | 'quantiles';
+/**
+ * `calls` counts spans by status (calls and errors in one series set); `count` and `errors` are the
+ * two halves for when the group-by has no slot left for the status.
+ */
+export type MetricsQueryKind = 'calls' | 'count' | 'errors' | 'histogram' | 'quantiles';
+
+export interface MetricsQuery {
+  readonly kind: MetricsQueryKind;
+  readonly generation: CodeGeneration;
+  readonly q: string;
+}
 
 /**
  * The per-function metrics queries. Their number is fixed (the `by` clause does the fan-out on
- * the server), so a refresh costs the same for 10 or 10,000 functions.
+ * the server), so a refresh costs the same for 10 or 10,000 functions: per chunk of the window,
+ * for the new keys one count by status and one duration query, for the old keys a count, an error
+ * count and a duration query — five requests, each within Tempo's group-by limits.
+ * `durations`: `histogram` (mergeable, Tempo 2.5+) or per-step `quantiles` for older servers.
  */
-export function metricsQuery(kind: MetricsQueryKind, opts: StatsQueryOptions): string {
+export function metricsQueries(opts: StatsQueryOptions, durations: 'histogram' | 'quantiles' = 'histogram'): MetricsQuery[] {
   const i = intrinsics(opts.scopedIntrinsics);
-  const by = ` by (${GROUP_BY.join(', ')})`;
-  const base = [CODE_PRESENT, opts.filter, servicesCondition(opts.services)];
-  switch (kind) {
-    case 'count':
-      return `${spanSet(...base)} | count_over_time()${by}`;
-    case 'errors':
-      return `${spanSet(...base, `${i.status} = error`)} | count_over_time()${by}`;
-    case 'histogram':
-      return `${spanSet(...base)} | histogram_over_time(${i.duration})${by}`;
-    case 'quantiles':
-      return `${spanSet(...base)} | quantile_over_time(${i.duration}, ${[0.5, 0.95, 0.99].map(numberLiteral).join(', ')})${by}`;
-  }
+  const base = (g: CodeGeneration, ...extra: string[]): string => spanSet(GENERATION_PRESENT[g], opts.filter, servicesCondition(opts.services), ...extra);
+  const by = (attrs: readonly string[]): string => ` by (${attrs.join(', ')})`;
+  const duration = durations === 'histogram'
+    ? `histogram_over_time(${i.duration})`
+    : `quantile_over_time(${i.duration}, ${[0.5, 0.95, 0.99].map(numberLiteral).join(', ')})`;
+  return [
+    { kind: 'calls', generation: 'new', q: `${base('new')} | count_over_time()${by([...NEW_GROUP_BY, i.status])}` },
+    { kind: durations, generation: 'new', q: `${base('new')} | ${duration}${by(NEW_GROUP_BY)}` },
+    { kind: 'count', generation: 'old', q: `${base('old')} | count_over_time()${by(OLD_GROUP_BY)}` },
+    { kind: 'errors', generation: 'old', q: `${base('old', `${i.status} = error`)} | count_over_time()${by(OLD_GROUP_BY)}` },
+    { kind: durations, generation: 'old', q: `${base('old')} | ${duration}${by(OLD_GROUP_BY_BUCKETED)}` },
+  ];
+}
+
+/** Number of `by (…)` attributes of a metrics query (0 without a `by`), for the limit checks. */
+export function groupByCount(query: string): number {
+  const m = /\|\s*\w+\([^|]*\)\s*by\s*\(([^)]*)\)\s*$/.exec(query);
+  if (m === null) return 0;
+  return (m[1] as string).split(',').filter((x) => x.trim() !== '').length;
 }
 
 /** The search-fallback query: spans with code attributes, selecting what identifies them plus status. */

@@ -614,7 +614,7 @@ export function sourceFromServices(services: Services): SourceProvider {
     if (!client) return null;
     let source = tempoSources.get(client);
     if (!source) {
-      source = new TempoStatsSource(client);
+      source = new TempoStatsSource(client, { onQueryRefused: queryRefusedLogger(services) });
       tempoSources.set(client, source);
     }
     return source;
@@ -627,6 +627,11 @@ export function sourceFromServices(services: Services): SourceProvider {
   });
 }
 
+/** Tempo refused a query Tempo Lens built: a bug of ours, logged with the query so it can be reported. */
+function queryRefusedLogger(services: Services): (query: string, answer: string) => void {
+  return (query, answer) => services.log.error(`Tempo refused a query built by Tempo Lens (a Tempo Lens bug; please report it with this line): ${answer.trim()} — query: ${query}`);
+}
+
 /** A search-only stats source on the current client: exact span durations for the open files' namespaces. */
 export function refinerFromServices(services: Services): () => Promise<Pick<StoreSource, 'load'> | null> {
   const sources = new WeakMap<TempoQueries, TempoStatsSource>();
@@ -637,7 +642,7 @@ export function refinerFromServices(services: Services): () => Promise<Pick<Stor
     let source = sources.get(client);
     if (!source) {
       // Two slices of up to 500 traces: "one search per namespace", spread over the window.
-      source = new TempoStatsSource(client, { mode: 'search', searchSlices: 2 });
+      source = new TempoStatsSource(client, { mode: 'search', searchSlices: 2, onQueryRefused: queryRefusedLogger(services) });
       sources.set(client, source);
     }
     return source;

@@ -1,9 +1,9 @@
 // Per-function statistics from Tempo: TraceQL metrics (fixed query count, chunked), search fallback, drill-down.
 import type { CodeRef, SpanHit, StatsSnapshot, TimeWindow } from '../shared/model';
 import { forEachSearchSpan, matchedOf, spanHitOf } from '../core/search';
-import { compareHotspots, MetricsAccumulator, SpanAggregator, type MetricsKind } from '../core/stats';
+import { compareHotspots, MetricsAccumulator, SpanAggregator } from '../core/stats';
 import { alignWindow, maxRangeFromError, searchSlicesFor, sliceWindow, splitWindow, stepFor } from '../core/timeRange';
-import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQuery, regexEscape, statsSearchQuery, stringLiteral, type StatsQueryOptions } from '../core/traceql';
+import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQueries, regexEscape, statsSearchQuery, stringLiteral, type MetricsQuery, type StatsQueryOptions } from '../core/traceql';
 import type { QueryRangeResponse } from '../core/wire';
 import type { TempoQueries } from './client';
 import { isTempoError, TempoError } from './errors';
@@ -50,6 +50,11 @@ export interface TempoStatsSourceOptions {
   readonly drillDownLimit?: number;
   /** How long a "metrics unavailable" verdict holds before metrics are tried again (default 10 min). */
   readonly metricsRetryMs?: number;
+  /**
+   * Tempo refused a query Tempo Lens built (not the user's filter, not a range limit): a bug of
+   * ours, told with the query so it can be reported. The composition root logs it.
+   */
+  readonly onQueryRefused?: (query: string, answer: string) => void;
   readonly now?: () => number;
 }
 
@@ -59,6 +64,14 @@ export const ENABLE_METRICS_HINT =
   "metrics_generator: { processor: { local_blocks: { filter_server_spans: false, flush_to_storage: true } } } and " +
   "overrides: { defaults: { metrics_generator: { processors: [local-blocks] } } } (Tempo 2.4+).";
 
+
+/** The answers of a Tempo whose metrics-generator / local-blocks processor is off (PITFALLS 2). */
+const MISSING_PROCESSOR = /local.?blocks|metrics.?generator|processor (is )?not (configured|enabled|found)/i;
+
+const oneLine = (text: string): string => {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 200 ? `${t.slice(0, 199)}…` : t;
+};
 
 /** Errors after which the search fallback can still give figures (as opposed to auth/network failures). */
 function metricsFailureIsRecoverable(e: unknown): e is TempoError {
@@ -102,13 +115,20 @@ async function runBounded<T>(tasks: readonly ((signal: AbortSignal) => Promise<T
 const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
 
 export class TempoStatsSource implements StatsSource {
-  private readonly opts: Required<Omit<TempoStatsSourceOptions, 'maxMetricsRangeMs' | 'searchSlices'>> & { searchSlices: number | undefined };
+  private readonly opts: Required<Omit<TempoStatsSourceOptions, 'maxMetricsRangeMs' | 'searchSlices' | 'onQueryRefused'>> & {
+    searchSlices: number | undefined;
+    onQueryRefused: ((query: string, answer: string) => void) | undefined;
+  };
+  /** The metrics query the last `badRequest` answered (for the product-bug report). */
+  private refusedQuery: string | null = null;
   private maxRangeMs: number | undefined;
   private metricsUnavailableUntil = 0;
   /** Duration figures from `histogram_over_time` (mergeable across steps and chunks) until the server refuses it. */
   private durationKind: 'histogram' | 'quantiles' = 'histogram';
   private coarsenFor: { baseStep: number; coarsen: number } | undefined;
   private hintShown = false;
+  /** Tempo 3 counts one step into the range it checks against its limit. */
+  private rangeCountsStep = false;
   private lastFilter = '';
 
   constructor(private readonly client: StatsClient, options: TempoStatsSourceOptions = {}) {
@@ -121,6 +141,7 @@ export class TempoStatsSource implements StatsSource {
       drillDownLimit: Math.max(1, options.drillDownLimit ?? 10),
       metricsRetryMs: options.metricsRetryMs ?? 10 * 60_000,
       now: options.now ?? Date.now,
+      onQueryRefused: options.onQueryRefused,
     };
     this.maxRangeMs = options.maxMetricsRangeMs;
   }
@@ -144,8 +165,16 @@ export class TempoStatsSource implements StatsSource {
 
     if (wantMetrics) {
       if (this.maxRangeMs === undefined) this.maxRangeMs = defaultCapFor(caps.version);
+      this.rangeCountsStep = majorOf(caps.version) >= 3;
+      // Tempo 3 leaves the newest 30 s out of every metrics answer (query_end_cutoff): end the
+      // window there, so rates and the window shown are what was counted.
+      const cutoffMs = endCutoffFor(caps.version);
+      const metricsWindow = cutoffMs > 0 && req.window.endMs > this.opts.now() - cutoffMs
+        ? { startMs: req.window.startMs, endMs: Math.max(req.window.startMs + 1000, this.opts.now() - cutoffMs) }
+        : req.window;
       try {
-        const snap = await this.loadMetrics(req.window, q, signal);
+        const cutNote = metricsWindow === req.window ? [] : [`Tempo ${caps.version ?? '3'} counts spans in metrics only once they are ${cutoffMs / 1000} s old: the window ends ${cutoffMs / 1000} s ago.`];
+        const snap = await this.loadMetrics(metricsWindow, q, signal, cutNote);
         if (snap.functions.length > 0 || this.opts.mode === 'metrics') return snap;
         // Empty metrics: nothing happened, or metrics cannot see these spans (PITFALLS 2). Ask search.
         const probe = await this.client.search(
@@ -156,12 +185,22 @@ export class TempoStatsSource implements StatsSource {
         this.metricsUnavailableUntil = this.opts.now() + this.opts.metricsRetryMs;
         notes.push(this.fallbackNote('TraceQL metrics returned no series for spans that search does find'));
       } catch (e) {
-        // A TraceQL parse error comes from the user's filter: search would fail the same way, and
-        // metrics must not be written off for it.
-        if (signal.aborted || !metricsFailureIsRecoverable(e) || this.opts.mode === 'metrics' || e.traceqlPosition !== undefined) throw e;
+        if (signal.aborted || !metricsFailureIsRecoverable(e) || this.opts.mode === 'metrics') throw e;
+        // A TraceQL parse error with a filter set comes from the filter: search would fail the
+        // same way, and metrics must not be written off for it.
+        if (e.traceqlPosition !== undefined && check.conditions !== '') throw e;
         this.metricsUnavailableUntil = this.opts.now() + this.opts.metricsRetryMs;
-        if (/not configured|local.?blocks|generator/i.test(`${e.body ?? ''} ${e.message}`)) this.client.noteMetricsUnavailable?.(e.body ?? e.message);
-        notes.push(this.fallbackNote(`TraceQL metrics failed: ${e.message}`));
+        const answer = e.body ?? e.message;
+        if (e.kind === 'badRequest' && !MISSING_PROCESSOR.test(answer) && maxRangeFromError(answer) === null) {
+          // Our own query, refused: a Tempo Lens bug (PITFALLS 12) — no server advice.
+          this.opts.onQueryRefused?.(this.refusedQuery ?? '(unknown query)', answer);
+          notes.push(`Tempo refused a TraceQL-metrics query that Tempo Lens built (${oneLine(answer)}). This is a bug in Tempo Lens, not a server setting: please report it with the query from the log. Figures below come from a sampled search.`);
+        } else if (MISSING_PROCESSOR.test(answer)) {
+          this.client.noteMetricsUnavailable?.(answer);
+          notes.push(this.fallbackNote(`TraceQL metrics are not enabled on this Tempo (${oneLine(answer)})`));
+        } else {
+          notes.push(`TraceQL metrics failed (${e.message}); figures below come from a sampled search.`);
+        }
       }
     } else if (this.opts.mode === 'auto' && caps.traceqlMetrics === false) {
       notes.push(this.fallbackNote(`Tempo ${caps.version ?? ''} cannot run TraceQL metrics`.replace('  ', ' ')));
@@ -175,8 +214,8 @@ export class TempoStatsSource implements StatsSource {
     return `${reason}. ${ENABLE_METRICS_HINT}`;
   }
 
-  /** Metrics path: 3 queries per chunk whatever the number of functions; chunks sized to the server's cap. */
-  private async loadMetrics(window: TimeWindow, q: StatsQueryOptions, signal: AbortSignal): Promise<StatsSnapshot> {
+  /** Metrics path: 5 queries per chunk whatever the number of functions; chunks sized to the server's cap. */
+  private async loadMetrics(window: TimeWindow, q: StatsQueryOptions, signal: AbortSignal, extraNotes: readonly string[] = []): Promise<StatsSnapshot> {
     const baseStep = stepFor(window);
     // Remembered per window length, so a refresh does not hit the size limit again.
     let coarsen = this.coarsenFor?.baseStep === baseStep ? this.coarsenFor.coarsen : 1;
@@ -185,40 +224,43 @@ export class TempoStatsSource implements StatsSource {
       const step = baseStep * coarsen;
       const aligned = alignWindow(window, step);
       const stepArg = `${Math.round(step / 1000)}s`;
-      const kinds: readonly MetricsKind[] = ['count', 'errors', 'histogram'];
-      const queries = kinds.map((k) => ({ kind: k, q: metricsQuery(k, q) }));
       const cap = this.maxRangeMs ?? Infinity;
-      const chunks = splitWindow(aligned, cap, step);
-      const tasks: ((s: AbortSignal) => Promise<{ kind: MetricsKind; resp: QueryRangeResponse }>)[] = [];
+      // Tempo 3 refuses a range when range + step exceeds its limit (measured): leave a step free.
+      const chunks = splitWindow(aligned, this.rangeCountsStep && cap > step ? cap - step : cap, step);
+      type Part = { readonly query: MetricsQuery; readonly resp: QueryRangeResponse };
+      const tasks: ((s: AbortSignal) => Promise<Part>)[] = [];
       for (const c of chunks) {
-        for (const qq of queries) {
-          const params = { start: c.startMs / 1000, end: c.endMs / 1000, step: stepArg };
+        const params = { start: c.startMs / 1000, end: c.endMs / 1000, step: stepArg };
+        for (let k = 0; k < metricsQueries(q, this.durationKind).length; k++) {
           tasks.push(async (s) => {
-            if (qq.kind === 'histogram' && this.durationKind === 'quantiles') {
-              return { kind: 'quantiles', resp: await this.client.metricsQueryRange({ ...params, q: metricsQuery('quantiles', q) }, s) };
-            }
+            const query = metricsQueries(q, this.durationKind)[k] as MetricsQuery;
             try {
-              return { kind: qq.kind, resp: await this.client.metricsQueryRange({ ...params, q: qq.q }, s) };
+              return { query, resp: await this.client.metricsQueryRange({ ...params, q: query.q }, s) };
             } catch (e) {
-              if (qq.kind === 'histogram' && isTempoError(e) && e.kind === 'badRequest' && maxRangeFromError(e.body ?? '') === null &&
+              if (isTempoError(e) && e.kind === 'badRequest') this.refusedQuery = query.q;
+              if (query.kind === 'histogram' && isTempoError(e) && e.kind === 'badRequest' && maxRangeFromError(e.body ?? '') === null &&
                   (e.traceqlPosition !== undefined || /histogram/i.test(e.body ?? ''))) {
                 // No histogram_over_time here (before 2.5, some gateways): per-step quantiles instead,
                 // still one query per chunk, merged by call-weighting.
                 this.durationKind = 'quantiles';
-                return { kind: 'quantiles', resp: await this.client.metricsQueryRange({ ...params, q: metricsQuery('quantiles', q) }, s) };
+                const fallback = metricsQueries(q, 'quantiles')[k] as MetricsQuery;
+                return { query: fallback, resp: await this.client.metricsQueryRange({ ...params, q: fallback.q }, s) };
               }
               throw e;
             }
           });
         }
       }
-      let results: { kind: MetricsKind; resp: QueryRangeResponse }[];
+      let results: Part[];
       try {
         results = await runBounded(tasks, this.opts.concurrency, signal);
       } catch (e) {
         const learned = isTempoError(e) && e.kind === 'badRequest' ? maxRangeFromError(e.body ?? e.message) : null;
-        if (learned !== null && attempt < 6 && learned < cap && learned >= step) {
-          this.maxRangeMs = learned;
+        // A limit below ours is learned; one equal to ours means a chunk at the limit was still
+        // too long for this server's way of counting: one step less.
+        const next = learned === null ? null : learned < cap ? learned : cap - step;
+        if (next !== null && attempt < 6 && next >= step && next < cap) {
+          this.maxRangeMs = next;
           continue;
         }
         // Thousands of functions × every step can outgrow the response cap: fewer, wider steps
@@ -233,8 +275,8 @@ export class TempoStatsSource implements StatsSource {
       }
       const acc = new MetricsAccumulator(aligned, step);
       // Chronological order keeps the per-series step lists sorted (cheap boundary de-duplication).
-      for (const r of results) acc.add(r.kind, r.resp);
-      const notes: string[] = [];
+      for (const r of results) acc.add(r.query.kind, r.resp, r.query.generation);
+      const notes: string[] = [...extraNotes];
       notes.push(
         this.durationKind === 'histogram'
           ? 'Percentiles are estimates from TraceQL metrics (log2 duration buckets): within a factor of two of the true value.'
@@ -357,10 +399,19 @@ export class TempoStatsSource implements StatsSource {
   }
 }
 
-function defaultCapFor(version: string | null): number {
+function majorOf(version: string | null): number {
   const m = version === null ? null : /^\s*v?(\d+)\./.exec(version);
-  const major = m === null ? 2 : Number(m[1]);
-  return major >= 3 ? 24 * 3_600_000 : 3 * 3_600_000;
+  return m === null ? 2 : Number(m[1]);
+}
+
+/** The metrics range limit by default: 3 h in 2.x, 24 h in 3.x (learned from a 400 when set otherwise). */
+function defaultCapFor(version: string | null): number {
+  return majorOf(version) >= 3 ? 24 * 3_600_000 : 3 * 3_600_000;
+}
+
+/** Tempo 3's default `query_end_cutoff`: the newest 30 s are not in metrics answers. */
+function endCutoffFor(version: string | null): number {
+  return majorOf(version) >= 3 ? 30_000 : 0;
 }
 
 function formatHours(ms: number): string {

@@ -1,4 +1,5 @@
-// The demo end to end: `test/demo/demo.mjs` (what `npm run demo` runs) in a child process, its URL in headless chromium, CodeLenses on TokenService.java, README screenshots, Ctrl-C stops everything.
+// The demo end to end: `npm run demo` typed as the README says (so npm's environment is part of
+// what is tested), in its own process group as in a terminal, its URL in headless chromium, CodeLenses on TokenService.java, README screenshots, Ctrl-C stops everything.
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +11,6 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const DEMO = path.join(ROOT, 'test/demo/demo.mjs');
 const SHOTS = path.join(ROOT, 'media/screenshots');
 /** First start may install the VS Code host (setup.sh, a few minutes on a cold cache). */
 const START_TIMEOUT_MS = 600_000;
@@ -34,9 +34,12 @@ interface RunningDemo {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts the demo the way a user does and waits for the URL it prints. */
+/**
+ * Starts the demo the way a user does — `npm run demo` from the checkout, in a process group of its
+ * own as a terminal would — and waits for the URL it prints.
+ */
 async function startDemo(args: readonly string[], state: string): Promise<RunningDemo> {
-  const child = spawn(process.execPath, [DEMO, '--no-build', '--state', state, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', 'demo', '--', '--no-build', '--state', state, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
@@ -50,18 +53,25 @@ async function startDemo(args: readonly string[], state: string): Promise<Runnin
     }
     if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}) before printing a URL:\n${out}`);
     if (Date.now() > deadline) {
-      child.kill('SIGINT');
+      ctrlC(child);
       throw new Error(`no demo URL after ${START_TIMEOUT_MS} ms:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
+/** Ctrl-C in a terminal: SIGINT to the whole foreground process group (npm and the demo under it). */
+function ctrlC(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch { /* already gone */ }
+}
+
 /** Ctrl-C, as in a terminal; resolves with the exit code. */
 async function stopDemo(demo: RunningDemo): Promise<number | null> {
   if (demo.child.exitCode !== null) return demo.child.exitCode;
-  demo.child.kill('SIGINT');
-  const timer = setTimeout(() => demo.child.kill('SIGKILL'), 20_000);
+  ctrlC(demo.child);
+  const timer = setTimeout(() => ctrlC(demo.child, 'SIGKILL'), 20_000);
   const code = await demo.exited;
   clearTimeout(timer);
   return code;

@@ -362,6 +362,8 @@ export interface RangeParams {
   readonly startNs: bigint;
   readonly endNs: bigint;
   readonly stepNs: bigint;
+  /** Spans starting at or after this are not counted (Tempo 3's query_end_cutoff); default endNs. */
+  readonly countedEndNs?: bigint;
 }
 
 /** Tempo's `DefaultQueryRangeStep`: ~240 points, floored to 5 s (or 1 s) multiples, at least 1 s. */
@@ -473,13 +475,14 @@ export function queryRange(traces: readonly StoredTrace[], query: Query, metrics
   for (const t of traces) {
     const ctx = traceCtx(t);
     for (const span of matchSpans(query.spanset, ctx)) {
-      if (span.startNs < start) continue;
+      if (span.startNs < start || (p.countedEndNs !== undefined && span.startNs >= p.countedEndNs)) continue;
       const interval = Number((span.startNs - start) / p.stepNs);
       if (interval >= count) continue;
       const labels: KeyValue[] = [];
       for (const f of metrics.by) {
         const lv = labelValue(fieldValue(f, span, ctx));
-        if (lv) labels.push({ key: f.text, value: lv });
+        // Intrinsics are labelled by their bare name (`by (span:status)` → `status`), as Tempo does.
+        if (lv) labels.push({ key: f.type === 'intrinsic' ? f.intrinsic : f.text, value: lv });
       }
       if (metrics.fn === 'histogram_over_time') {
         // Tempo's bucketizeDuration: spans under 2 ns have no bucket; the bucket label comes after

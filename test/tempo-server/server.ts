@@ -32,7 +32,7 @@ export interface TempoServerOptions {
    * syntax error at the function name), to exercise clients' quantile fallback.
    */
   histogram?: boolean;
-  /** Default 3 h like Tempo 2.7 (`query_frontend.metrics.max_duration`). */
+  /** Default 3 h like Tempo 2.7, 24 h from version 3 (`query_frontend.metrics.max_duration`). */
   maxMetricsRangeSeconds?: number;
   /** Default true; false → 404 like a pre-2.3 Tempo. */
   buildinfo?: boolean;
@@ -167,7 +167,8 @@ function traceIdFromPath(raw: string): string {
 
 export async function startTempoServer(opts: TempoServerOptions = {}): Promise<TempoTestServer> {
   const version = opts.version ?? '2.7.2';
-  const maxMetricsRange = opts.maxMetricsRangeSeconds ?? 3 * 3600;
+  const major = Number(version.split('.')[0]) || 2;
+  const maxMetricsRange = opts.maxMetricsRangeSeconds ?? (major >= 3 ? 24 * 3600 : 3 * 3600);
   const metricsEnabled = opts.metrics ?? true;
   const histogramEnabled = opts.histogram ?? true;
   const recentWindowNs = BigInt(Math.round((opts.recentWindowSeconds ?? 900) * 1e9));
@@ -255,6 +256,8 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
   };
 
   const parseSearchQuery = (q: string | null, prefix: string): Query => {
+    const nilRefusal = refusesNilEquality(q ?? '');
+    if (nilRefusal !== null) throw new HttpError(badRequest(`${prefix}${nilRefusal}`));
     try {
       return parseTraceQL(q && q.trim() ? q : '{}');
     } catch (err) {
@@ -262,6 +265,10 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
       throw err;
     }
   };
+
+  /** Tempo 2.x compiles no `= nil` (3.0 does): measured on both real builds. */
+  const refusesNilEquality = (query: string): string | null =>
+    major < 3 && /(^|[^!=<>~])=\s*nil\b/.test(query.replace(/"(?:[^"\\]|\\.)*"/g, '""')) ? '{.a = nil} not yet supported' : null;
 
   const handleSearch = (req: http.IncomingMessage, q: URLSearchParams): Reply => {
     const tenants = tenantsOf(req, true);
@@ -287,7 +294,8 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
     if (trace && start !== null && end !== null && (start !== 0 || end !== 0)) {
       if (!overlaps(traceCtx(trace), BigInt(start) * 1_000_000_000n, BigInt(end) * 1_000_000_000n)) trace = undefined;
     }
-    if (!trace) return v2 ? json({ trace: {} }) : { status: 404, body: '', contentType: null };
+    // 3.0 adds an empty `metrics` object to the v2 answer for an unknown id (measured).
+    if (!trace) return v2 ? json(major >= 3 ? { trace: {}, metrics: {} } : { trace: {} }) : { status: 404, body: '', contentType: null };
     const resourceSpans = resourceSpansJson(trace.spans);
     // Tempo 2.7.2 sends no `metrics` key in v2 bodies (recorded); v1 renames resourceSpans to batches.
     return v2 ? json({ trace: { resourceSpans } }) : json({ batches: resourceSpans });
@@ -310,6 +318,11 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
       throw err;
     }
     if (!query.metrics) return badRequest('not a metrics query');
+    const nilRefusal = refusesNilEquality(raw);
+    if (nilRefusal !== null) return badRequest(`compiling query: ${nilRefusal}`);
+    // Tempo's group-by limit, the same in 2.7 and 3.0 (PITFALLS 12): one slot is kept for the bucket.
+    const bucketed = query.metrics.fn === 'histogram_over_time' || query.metrics.fn === 'quantile_over_time';
+    if (query.metrics.by.length > (bucketed ? 4 : 5)) return badRequest(`compiling query: metrics group by ${query.metrics.by.length} values not yet supported`);
     if (query.metrics.fn === 'histogram_over_time' && !histogramEnabled) {
       const at = raw.indexOf('histogram_over_time');
       const before = raw.slice(0, Math.max(0, at));
@@ -327,11 +340,17 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
     const startNs = startRaw ? parseMetricsTime(startRaw, 'start') : endNs - BigInt(Math.round(sinceNs));
     if (endNs <= startNs) return badRequest('end must be greater than start');
     const rangeNs = endNs - startNs;
-    if (rangeNs > BigInt(maxMetricsRange) * 1_000_000_000n) {
-      return badRequest(
-        `range specified by start and end (${formatGoDuration(Number(rangeNs))}) exceeds ${formatGoDuration(maxMetricsRange * 1e9)}. received start=${startNs} end=${endNs}`,
-      );
+    const stepRaw = q.get('step');
+    const stepNs = stepRaw ? parseStep(stepRaw) : defaultStepNs(startNs, endNs);
+    // Tempo 3 checks range + one step against the limit (a range of exactly 24 h is refused);
+    // 2.x checks the range alone. Both measured on the real builds.
+    if (rangeNs + (major >= 3 ? stepNs : 0n) > BigInt(maxMetricsRange) * 1_000_000_000n) {
+      return badRequest(major >= 3
+        ? `metrics query time range exceeds the maximum allowed duration of ${formatGoDuration(maxMetricsRange * 1e9)}`
+        : `range specified by start and end (${formatGoDuration(Number(rangeNs))}) exceeds ${formatGoDuration(maxMetricsRange * 1e9)}. received start=${startNs} end=${endNs}`);
     }
+    // Tempo 3's query_end_cutoff: the newest 30 s are left out of every metrics answer.
+    const countedEndNs = major >= 3 && endNs > now - 30_000_000_000n ? now - 30_000_000_000n : endNs;
     if (!metricsEnabled && endNs > now - BigInt(QUERY_BACKEND_AFTER_SECONDS) * 1_000_000_000n) {
       // Real Tempo 2.x without the local-blocks processor fails the recent part of every metrics
       // query: the querier asks the metrics-generators and gets this gRPC error back (grafana/tempo
@@ -343,14 +362,12 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
         'error querying generators in Querier.queryRangeRecent: failed to get response from generators: failed to execute f() for 127.0.0.1:9095: rpc error: code = Unknown desc = localblocks processor not found',
       );
     }
-    const traces = tracesFor(tenants).filter((t) => overlaps(traceCtx(t), startNs, endNs + 1n));
-    if (instant) return json(queryInstant(traces, query, query.metrics, startNs, endNs));
-    const stepRaw = q.get('step');
-    const stepNs = stepRaw ? parseStep(stepRaw) : defaultStepNs(startNs, endNs);
+    const traces = tracesFor(tenants).filter((t) => overlaps(traceCtx(t), startNs, countedEndNs + 1n));
+    if (instant) return json(queryInstant(traces, query, query.metrics, startNs, countedEndNs));
     if (rangeNs / stepNs > 10_000n) {
       return badRequest(`step of ${formatGoDuration(Number(stepNs))} is too small, minimum step for given range is ${formatGoDuration(Number(rangeNs / 10_000n))}`);
     }
-    return json(queryRange(traces, query, query.metrics, { startNs, endNs, stepNs }));
+    return json(queryRange(traces, query, query.metrics, { startNs, endNs, stepNs, countedEndNs }));
   };
 
   const readBody = (req: http.IncomingMessage): Promise<string> =>

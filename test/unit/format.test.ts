@@ -77,7 +77,9 @@ test('lens title: approximate quantiles get ≈, sampled figures say so, warning
   const t = lensTitle(stats({ quantilesApproximate: true, origin: 'metrics' }), { thresholds: T });
   assert.equal(t, '$(warning) p95 ≈1.24 s · p50 ≈120 ms · 3.1% errors · 4.2/s · 1h');
   const s = lensTitle(stats({ origin: 'search', sample: { spans: 300, matched: 1200 }, p95Ms: 500 }), { thresholds: T });
-  assert.equal(s, 'p95 500 ms · p50 120 ms · 3.1% errors · 4.2/s · 1h (sampled)');
+  assert.equal(s, 'p95 500 ms · p50 120 ms · 3.1% errors · 300 spans sampled · 1h (sampled)', 'a sample size is never shown as a rate of calls');
+  const complete = lensTitle(stats({ origin: 'search', sample: { spans: 1200, matched: 1200 }, p95Ms: 500 }), { thresholds: T });
+  assert.equal(complete, 'p95 500 ms · p50 120 ms · 3.1% errors · 4.2/s · 1h', 'a search that read every matching span is not a sample');
   assert.match(lensTitle(stats({ p95Ms: 4000 }), { thresholds: T }), /^\$\(error\) p95 4 s/);
   assert.equal(lensTitle(stats({ errors: 0, errorRate: 0, p95Ms: 5, p50Ms: null }), { thresholds: T }), 'p95 5 ms · no errors · 4.2/s · 1h');
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parser } from '@grafana/lezer-traceql';
 import {
-  attribute, checkFilter, codeRefCondition, drillDownQuery, durationLiteral, metricsQuery, numberLiteral,
+  attribute, checkFilter, codeRefCondition, drillDownQuery, durationLiteral, groupByCount, MAX_GROUP_BY, MAX_GROUP_BY_BUCKETED, metricsQueries, numberLiteral,
   regexEscape, spanSet, statsSearchQuery, stringLiteral,
 } from '../../src/core/traceql';
 
@@ -59,17 +59,28 @@ test('spanSet parenthesises || parts so a filter cannot escape the code conditio
   assert.equal(spanSet('(a = 1) || (b = 2)', 'c = 3'), '{ ((a = 1) || (b = 2)) && c = 3 }');
 });
 
-test('metrics queries: fixed shape, both attribute generations, scoped intrinsics only when supported, all parse', () => {
+test('metrics queries: five per chunk, both attribute generations, within Tempo\'s group-by limits, all parse', () => {
   for (const scoped of [true, false]) {
-    for (const kind of ['count', 'errors', 'histogram', 'quantiles'] as const) {
-      const q = metricsQuery(kind, { filter: 'resource.service.name = "cart" || span.x = "y"', services: ['a', 'b"c'], scopedIntrinsics: scoped });
-      assert.deepEqual(parseErrors(q), [], q);
-      assert.match(q, /span\.code\.function != nil \|\| span\.code\.function\.name != nil/);
-      assert.match(q, /by \(resource\.service\.name, span\.code\.namespace, span\.code\.function, span\.code\.function\.name, span\.code\.file\.path, span\.code\.filepath\)$/);
-      if (kind === 'errors') assert.match(q, scoped ? /span:status = error/ : /[^:]status = error/);
-      if (kind === 'histogram') assert.match(q, scoped ? /histogram_over_time\(span:duration\)/ : /histogram_over_time\(duration\)/);
-      if (kind === 'quantiles') assert.match(q, /, 0\.5, 0\.95, 0\.99\)/);
-      assert.ok(!/[\s(,=<>]\.\d/.test(q), `no bare .5 in ${q}`);
+    for (const durations of ['histogram', 'quantiles'] as const) {
+      const qs = metricsQueries({ filter: 'resource.service.name = "cart" || span.x = "y"', services: ['a', 'b"c'], scopedIntrinsics: scoped }, durations);
+      assert.deepEqual(qs.map((q) => `${q.generation}:${q.kind}`), ['new:calls', `new:${durations}`, 'old:count', 'old:errors', `old:${durations}`]);
+      for (const { kind, generation, q } of qs) {
+        assert.deepEqual(parseErrors(q), [], q);
+        const bucketed = kind === 'histogram' || kind === 'quantiles';
+        // PITFALLS 12: the limit real Tempo 2.7 and 3.0 enforce.
+        assert.ok(groupByCount(q) <= (bucketed ? MAX_GROUP_BY_BUCKETED : MAX_GROUP_BY), `${groupByCount(q)} group-bys in ${q}`);
+        assert.ok(groupByCount(q) >= 4, q);
+        assert.match(q, generation === 'new' ? /\{ span\.code\.function\.name != nil && / : /\{ span\.code\.function != nil && /);
+        assert.match(q, /by \(resource\.service\.name, /);
+        // The old keys' series name code.function.name, so dual-emitting spans can be dropped there.
+        if (generation === 'old') assert.match(q, /span\.code\.function\.name/);
+        if (kind === 'calls') assert.match(q, scoped ? /, span:status\)$/ : /, status\)$/);
+        if (kind === 'errors') assert.match(q, scoped ? /span:status = error/ : /[^:]status = error/);
+        if (kind === 'histogram') assert.match(q, scoped ? /histogram_over_time\(span:duration\)/ : /histogram_over_time\(duration\)/);
+        if (kind === 'quantiles') assert.match(q, /, 0\.5, 0\.95, 0\.99\)/);
+        assert.ok(!/[\s(,=<>]\.\d/.test(q), `no bare .5 in ${q}`);
+        assert.ok(!/[^!]= nil/.test(q), `Tempo 2.x compiles no "= nil": ${q}`);
+      }
     }
   }
 });

@@ -1,6 +1,6 @@
 // Shared pieces of the offline VS Code host (setup.sh's install): paths, install check, a served
 // workbench (server-main.js under Node 24 in its own process group), headless chromium settings.
-// Used by the demo (test/demo/); test/vscode-host/run.mjs keeps its own copy of the same steps.
+// Used by the integration runner (run.mjs) and the demo (test/demo/).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -68,7 +68,8 @@ export function ensureHost({ quiet = false } = {}) {
     const r = spawnSync('bash', [join(ROOT, 'test/vscode-host/setup.sh')], {
       stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env: { ...process.env, TEMPO_LENS_HOST_DIR: HOST_DIR },
     });
-    if (r.status !== 0) throw new Error(`test/vscode-host/setup.sh failed (exit ${r.status})`);
+    // setup.sh has already said what failed and what to do, in one line.
+    if (r.status !== 0) throw Object.assign(new Error(`The VS Code host could not be installed (test/vscode-host/setup.sh exit ${r.status ?? r.signal}); see the line above.`), { hostSetup: true });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

