@@ -15,7 +15,7 @@ import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
-import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
+import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 import { compileWorkspaceGlob } from './tempo/workspaceFiles';
 
@@ -64,19 +64,19 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     if (cmd.insights && files !== null) {
       traceInsights = insightsFromTraces(files.traces());
     } else if (cmd.insights && client !== null) {
-      // Only the listed functions are sampled: a bounded number of searches and trace fetches.
+      // Only the listed functions are sampled: one search and a bounded number of trace fetches.
       const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
       const tempo = source;
-      const fetchTrace = clientTraceFetch(client);
       let skipped = 0;
-      traceInsights = await sampleInsights(
+      traceInsights = await tempoInsights(
         targets,
-        { drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s), fetchTrace },
+        { client, drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s) },
+        { window: loaded.window, filter: cmd.filter },
         { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
         signal,
       );
       notes.push(
-        `caller-timeout / cache-stampede insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
+        `caller-timeout / cache-stampede / n-plus-one insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
           `${skipped > 0 ? ` (${skipped} skipped: their traces could not be read)` : ''}${traceInsights.timedOut ? `; sampling stopped after ${INSIGHT_SAMPLING.timeoutMs / 1000} s` : ''} (--no-insights skips this).`,
       );
     }

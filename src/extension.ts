@@ -83,7 +83,7 @@ function registerSurfaces(context: vscode.ExtensionContext, services: Services):
   const { store, insights, index, locator } = createStatsStore(context, services);
   const s = { ...services, store };
   registerCodeLens(context, s);
-  registerHover(context, s);
+  registerHover(context, s, insights);
   const decorations = registerDecorations(context, s);
   const diagnostics = registerDiagnostics(context, s, insights);
   registerCodeActions(context, s, insights);

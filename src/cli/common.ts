@@ -7,8 +7,11 @@ import { parseJsonc } from '../symbols/workspaceMatcher';
 import { TempoClient } from '../tempo/client';
 import { readRegularFile } from '../tempo/workspaceFiles';
 
-/** Bounds of the trace sampling behind the caller-timeout / cache-stampede insights (`hotspots`, `mcp`; --source tempo). */
-export const INSIGHT_SAMPLING = { maxFunctions: 25, tracesPerFunction: 20, concurrency: 4, timeoutMs: 60_000 } as const;
+/**
+ * Bounds of the trace sampling behind the trace insights (`hotspots`, `mcp`; --source tempo): one
+ * search for all listed functions, then at most `maxTraces` trace fetches, each trace fetched once.
+ */
+export const INSIGHT_SAMPLING = { maxFunctions: 25, maxTraces: 24, perFunction: 6, concurrency: 4, timeoutMs: 60_000 } as const;
 
 /** Where the CLI writes and what it knows about its environment (a process, or a test). */
 export interface CliIo {

@@ -17,7 +17,7 @@ import { judge } from '../core/surfaces';
 import type { MapWorkerClient } from '../symbols/mapClient';
 import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
 import { FileStatsSource } from '../tempo/files';
-import { clientTraceFetch, insightsFromTraces, sampleInsights } from '../tempo/insightsSource';
+import { insightsFromTraces, tempoInsights } from '../tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from '../tempo/statsSource';
 import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, type CliIo } from './common';
 
@@ -100,9 +100,15 @@ export class CliAgentPort implements AgentPort {
     } else if (this.cmd.insights && this.queries !== null) {
       const targets = located.map((l) => l.stats).sort(compareHotspots).slice(0, INSIGHT_SAMPLING.maxFunctions);
       const source = this.source;
-      const result = await sampleInsights(targets, { drillDown: (ref, service, s) => source.drillDown(ref, service, snap.window, s), fetchTrace: clientTraceFetch(this.queries) }, INSIGHT_SAMPLING, signal);
+      const result = await tempoInsights(
+        targets,
+        { client: this.queries, drillDown: (ref, service, s) => source.drillDown(ref, service, snap.window, s) },
+        { window: snap.window, filter: this.cmd.filter },
+        INSIGHT_SAMPLING,
+        signal,
+      );
       findings = new Map(result.findings);
-      notes.push(`caller-timeout / cache-stampede insights from ${result.tracesExamined} sampled traces of ${result.analysed} methods${result.timedOut ? ' (sampling stopped at its time bound)' : ''}.`);
+      notes.push(`caller-timeout / cache-stampede / n-plus-one insights from ${result.tracesExamined} sampled traces of ${result.analysed} methods${result.timedOut ? ' (sampling stopped at its time bound)' : ''}.`);
     }
     const functions: ToolFunction[] = located.map((l) => ({
       stats: l.stats,

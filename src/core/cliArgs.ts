@@ -14,7 +14,7 @@ export const USAGE = `Usage:
                       [--filter TRACEQL] [--tenant ID] [--latency-ms N] [--error-rate R] [--no-insights] [--max-bytes N]
                       MCP server on stdio for coding agents: tools hotspots, function_stats, find_traces, get_trace
 
-hotspots also reports caller-timeout and cache-stampede insights found in traces: with
+hotspots also reports caller-timeout, cache-stampede and n-plus-one insights found in traces: with
 --source files from every trace in the files, with --source tempo from a bounded sample of the
 listed functions' slowest and erroring traces (--no-insights skips that sampling).
 
@@ -22,7 +22,7 @@ Auth from the environment: TEMPO_LENS_TOKEN, TEMPO_LENS_USER (basic auth when se
 TEMPO_LENS_AUTH=none|basic|bearer to choose explicitly. TEMPO_LENS_URL sets the default --url.
 Exit codes: 0 ok, 1 findings matched --fail-on, 2 usage error, 3 Tempo unreachable / auth / server error.`;
 
-export const FAIL_ON_KINDS: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede'];
+export const FAIL_ON_KINDS: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede', 'n-plus-one'];
 
 export interface Connection {
   readonly url: string;
@@ -49,7 +49,7 @@ export interface HotspotsCommand {
   readonly latencyMs: number;
   readonly errorRate: number;
   readonly sort: 'p95' | 'errors';
-  /** Run the trace detectors (caller-timeout, cache-stampede); `--no-insights` turns them off. */
+  /** Run the trace detectors (caller-timeout, cache-stampede, n-plus-one); `--no-insights` turns them off. */
   readonly insights: boolean;
 }
 
