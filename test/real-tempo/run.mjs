@@ -5,7 +5,9 @@
 // as OTLP/HTTP JSON, waits until each Tempo's own TraceQL metrics count all of it (3.0 needs up to
 // ~2 min), then runs
 //   - the node suites in out/test/real-tempo/ (CLI figures, request bound, differential
-//     conformance against the test server) with TEMPO_REAL = [{version, url}, ...];
+//     conformance against the test server, MCP) with TEMPO_REAL = [{version, url}, ...];
+//   - on a second Tempo per build, the trace-insights scenario (test/scenarios/incidents.ts:
+//     both incidents, an N+1 loop, normal traffic) for insights.test.ts (TEMPO_INCIDENTS);
 //   - the host-tier window `real-tempo` (CodeLens in a real VS Code) once per Tempo;
 // and stops everything. Without TEMPO_BIN it prints one line saying it was skipped.
 // Any Tempo release binary works (Linux: the single `tempo` binary from a release archive).
@@ -25,7 +27,7 @@ if (bins.length === 0) {
   console.log('real-Tempo tier: skipped — TEMPO_BIN is not set (give it the path of a Tempo binary, or several separated by ":", to run it).');
   process.exit(0);
 }
-for (const need of [join(SUITES, 'stats.test.js'), join(ROOT, 'out/test/scenarios/stats.js'), join(ROOT, 'dist/cli.js')]) {
+for (const need of [join(SUITES, 'stats.test.js'), join(ROOT, 'out/test/scenarios/stats.js'), join(ROOT, 'out/test/scenarios/incidents.js'), join(ROOT, 'dist/cli.js')]) {
   if (!existsSync(need)) {
     console.error(`real-Tempo tier: ${relative(ROOT, need)} is missing: run "npm run build && npm run compile:tests" first`);
     process.exit(2);
@@ -38,37 +40,60 @@ const run = (cmd, args, env) => new Promise((res) => {
 });
 
 const tempos = [];
+const incidentTempos = [];
 let stopping = false;
 const stopAll = async () => {
   if (stopping) return;
   stopping = true;
-  await Promise.all(tempos.map((t) => t.stop()));
+  await Promise.all([...tempos, ...incidentTempos].map((t) => t.stop()));
 };
+
+/** Waits until a search over the last 10 minutes finds `traces` traces (search sees spans in 2–7 s). */
+async function waitForSearch(tempo, traces, timeoutMs = 60_000) {
+  const t0 = Date.now();
+  for (let seen = -1; ; await new Promise((r) => setTimeout(r, 1000))) {
+    const end = Math.ceil(Date.now() / 1000);
+    try {
+      const r = await fetch(`${tempo.url}/api/search?${new URLSearchParams({ q: '{ }', start: String(end - 600), end: String(end), limit: String(traces + 100), spss: '1' })}`);
+      if (r.status === 200) seen = ((await r.json()).traces ?? []).length;
+    } catch { /* not yet */ }
+    if (seen >= traces) return (Date.now() - t0) / 1000;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`Tempo ${tempo.version}: search found ${seen} of ${traces} traces after ${timeoutMs / 1000} s`);
+  }
+}
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stopAll().then(() => process.exit(130)));
 
 let failed = false;
 try {
   const t0 = Date.now();
-  tempos.push(...(await Promise.all(bins.map((b) => startTempo(b)))));
+  const [main, side] = await Promise.all([Promise.all(bins.map((b) => startTempo(b))), Promise.all(bins.map((b) => startTempo(b)))]);
+  tempos.push(...main);
+  incidentTempos.push(...side);
   console.log(`real-Tempo tier: ${tempos.map((t) => `Tempo ${t.version} on ${t.url}`).join(', ')} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const { statsScenario } = require(join(ROOT, 'out/test/scenarios/stats.js'));
+  const { incidentScenario } = require(join(ROOT, 'out/test/scenarios/incidents.js'));
   const nowMs = Date.now();
   const scenario = statsScenario(nowMs);
+  const incidents = incidentScenario(nowMs);
   // Pushed at once: the metrics-generator drops spans that ended more than 30 s ago.
-  await Promise.all(tempos.map((t) => pushOtlp(t, scenario.payloads)));
+  await Promise.all([...tempos.map((t) => pushOtlp(t, scenario.payloads)), ...incidentTempos.map((t) => pushOtlp(t, incidents))]);
   console.log(`real-Tempo tier: pushed ${scenario.spans} spans (${scenario.codeSpans} with code attributes, ${scenario.functions.length} functions) in ${scenario.payloads.length} traces`);
   const expect = {
     '{ } | count_over_time()': scenario.spans,
     '{ span.code.function != nil } | count_over_time()': scenario.oldKeySpans,
     '{ span.code.function.name != nil } | count_over_time()': scenario.newKeySpans,
   };
-  const waited = await Promise.all(tempos.map((t) => waitForMetrics(t, { expect })));
+  const [waited] = await Promise.all([
+    Promise.all(tempos.map((t) => waitForMetrics(t, { expect }))),
+    Promise.all(incidentTempos.map((t) => waitForSearch(t, incidents.length))),
+  ]);
   tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
 
   const env = {
     TEMPO_REAL: JSON.stringify(tempos.map((t) => ({ version: t.version, url: t.url }))),
     TEMPO_SCENARIO_NOW_MS: String(nowMs),
+    TEMPO_INCIDENTS: JSON.stringify(incidentTempos.map((t) => ({ version: t.version, url: t.url }))),
   };
   const files = readdirSync(SUITES).filter((n) => n.endsWith('.test.js')).sort().map((n) => relative(ROOT, join(SUITES, n)));
   if ((await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], env)) !== 0) failed = true;
