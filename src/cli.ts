@@ -2,7 +2,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Attributes, FunctionStats, TimeWindow } from './shared/model';
-import { parseCliArgs, type CliCommand, type Connection, type HotspotsCommand, type WindowSpec } from './core/cliArgs';
+import { parseCliArgs, type CliCommand, type Connection, type DoctorCommand, type HotspotsCommand, type WindowSpec } from './core/cliArgs';
+import { doctorJson } from './core/doctor';
+import { doctorTable } from './core/doctorFormat';
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
 import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
@@ -14,6 +16,7 @@ import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
 import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
+import { FilesCensus, runDoctor, TempoCensus, type CensusSource } from './tempo/doctor';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 
 export const TOOL_VERSION = '0.1.0';
@@ -102,9 +105,7 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     });
   } else {
     client = clientFor(cmd.connection);
-    source = new TempoStatsSource(client, {
-      onQueryRefused: (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`),
-    });
+    source = new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) });
   }
   try {
     const [loaded, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
@@ -159,8 +160,45 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   }
 }
 
+function refusedLogger(io: CliIo): (query: string, answer: string) => void {
+  return (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`);
+}
+
+/** `doctor`: why lenses do (not) show — per-service census, matcher verdicts, advice. */
+async function doctor(cmd: DoctorCommand, io: CliIo, signal: AbortSignal): Promise<number> {
+  const now = (io.now ?? Date.now)();
+  const window = windowOf(cmd.window, now);
+  const cwd = io.cwd ?? process.cwd();
+  let client: TempoClient | null = null;
+  let source: CensusSource;
+  if (cmd.source === 'files') {
+    source = new FilesCensus({ root: path.resolve(cwd, cmd.workspace), glob: cmd.files ?? '.tempo-lens/traces/**/*.json', clipToWindow: 'window' in cmd.window });
+  } else {
+    client = clientFor(cmd.connection);
+    source = new TempoCensus(client, new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) }), { now: () => now });
+  }
+  try {
+    const matcher = await openMatcher(cmd.workspace, io, signal);
+    const explain = matcher === null ? null : async (ref: Parameters<typeof matcher.explain>[0], service: string | null) => matcher.explain(ref, service);
+    const report = await runDoctor(source, { window, filter: cmd.filter }, explain, signal);
+    if (cmd.format === 'json') {
+      io.stdout(`${JSON.stringify(doctorJson(report), null, 2)}\n`);
+      io.stderr(`tempo-lens: ${oneLine(report.summary)}\n`);
+      for (const a of report.advice) io.stderr(`tempo-lens: advice: ${oneLine(a)}\n`);
+      for (const n of report.notes) io.stderr(`tempo-lens: note: ${oneLine(n)}\n`);
+    } else {
+      io.stdout(doctorTable(report));
+    }
+    return report.state === 'metrics-unavailable' ? EXIT.tempo : EXIT.ok;
+  } finally {
+    await client?.close();
+  }
+}
+
 async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<number> {
   switch (cmd.command) {
+    case 'doctor':
+      return doctor(cmd, io, signal);
     case 'hotspots':
       return hotspots(cmd, io, signal);
     case 'search': {

@@ -35,6 +35,8 @@ export interface FileStatsSourceOptions {
    * note says so, since partial traces would mislead the detectors.
    */
   readonly maxKeptSpans?: number;
+  /** Called with every counted span (after filter, services and window): the instrumentation census reads them. */
+  readonly onSpan?: (span: Span) => void;
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
@@ -208,6 +210,7 @@ export class FileStatsSource implements StatsSource {
         if (s.startMs < minStart) minStart = s.startMs;
         if (s.endMs > maxEnd) maxEnd = s.endMs;
         agg.add(sampleOf(s));
+        this.opts.onSpan?.(s);
       }
     }
     const window: TimeWindow = clip || !Number.isFinite(minStart)
