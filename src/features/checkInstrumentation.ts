@@ -120,5 +120,10 @@ async function check(services: SurfaceServices, index: WorkspaceIndex, docs: Rep
 
 async function show(docs: ReportDocuments, markdown: string): Promise<void> {
   docs.set(REPORT_URI, markdown);
-  await vscode.commands.executeCommand('markdown.showPreview', REPORT_URI);
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', REPORT_URI);
+  } catch {
+    // The built-in Markdown extension can be disabled: the document itself is still readable.
+    await vscode.window.showTextDocument(REPORT_URI, { preview: true });
+  }
 }

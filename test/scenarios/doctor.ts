@@ -98,3 +98,30 @@ export function doctorScenario(nowMs: number): DoctorScenario {
     services,
   };
 }
+
+/** The JSON of `tempo-lens doctor --format json` (CONTRACT.md). */
+export interface DoctorJson {
+  readonly window: { readonly start: string; readonly end: string };
+  readonly services: readonly (Omit<ExpectedService, 'advice'> & { readonly advice: readonly string[] })[];
+}
+
+/** What differs from the expected services (exact counts, SDK, matches, advice, exactly the contract's keys); empty when all is right. */
+export function doctorProblems(report: DoctorJson, expected: readonly ExpectedService[]): string[] {
+  const problems: string[] = [];
+  const got = new Map(report.services.map((s) => [s.service, s]));
+  for (const want of expected) {
+    const s = got.get(want.service);
+    if (s === undefined) {
+      problems.push(`${want.service}: missing`);
+      continue;
+    }
+    for (const k of ['spans', 'withCode', 'oldKeys', 'newKeys', 'bothKeys', 'matched', 'unmatched'] as const) {
+      if (s[k] !== want[k]) problems.push(`${want.service}: ${k} ${s[k]}, want ${want[k]}`);
+    }
+    if (JSON.stringify(s.sdk) !== JSON.stringify(want.sdk)) problems.push(`${want.service}: sdk ${JSON.stringify(s.sdk)}, want ${JSON.stringify(want.sdk)}`);
+    for (const a of want.advice) if (!s.advice.some((x) => x.includes(a))) problems.push(`${want.service}: no advice containing ${a}: ${JSON.stringify(s.advice)}`);
+    const keys = Object.keys(s).join(',');
+    if (keys !== 'service,spans,withCode,oldKeys,newKeys,bothKeys,sdk,matched,unmatched,advice') problems.push(`${want.service}: keys ${keys}`);
+  }
+  return problems;
+}

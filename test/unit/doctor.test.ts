@@ -10,7 +10,7 @@ import { buildDoctorReport, censusQueries, countsFromMetrics, splitKeys, suggest
 import { doctorMarkdown } from '../../src/core/doctorFormat';
 import { groupByCount } from '../../src/core/traceql';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
-import { doctorScenario, type ExpectedService } from '../scenarios/doctor';
+import { doctorProblems, doctorScenario, type DoctorJson, type ExpectedService } from '../scenarios/doctor';
 
 const REPO = path.resolve(__dirname, '../../..');
 const DEMO = path.join(REPO, 'test/fixtures/workspaces/demo');
@@ -99,25 +99,8 @@ describe('doctor core: counts and advice', () => {
   });
 });
 
-interface DoctorJson {
-  readonly window: { readonly start: string; readonly end: string };
-  readonly services: readonly (Omit<ExpectedService, 'advice'> & { readonly advice: readonly string[] })[];
-}
-
-/** Exact counts and the expected advice for every service of the scenario; nothing else reported. */
-export function assertDoctorReport(report: DoctorJson, expected: readonly ExpectedService[], label: string): void {
-  const problems: string[] = [];
-  const got = new Map(report.services.map((s) => [s.service, s]));
-  for (const want of expected) {
-    const s = got.get(want.service);
-    if (s === undefined) { problems.push(`${want.service}: missing`); continue; }
-    for (const k of ['spans', 'withCode', 'oldKeys', 'newKeys', 'bothKeys', 'matched', 'unmatched'] as const) {
-      if (s[k] !== want[k]) problems.push(`${want.service}: ${k} ${s[k]}, want ${want[k]}`);
-    }
-    if (JSON.stringify(s.sdk) !== JSON.stringify(want.sdk)) problems.push(`${want.service}: sdk ${JSON.stringify(s.sdk)}, want ${JSON.stringify(want.sdk)}`);
-    for (const a of want.advice) if (!s.advice.some((x) => x.includes(a))) problems.push(`${want.service}: no advice containing ${a}: ${JSON.stringify(s.advice)}`);
-    if (Object.keys(s).join(',') !== 'service,spans,withCode,oldKeys,newKeys,bothKeys,sdk,matched,unmatched,advice') problems.push(`${want.service}: keys ${Object.keys(s).join(',')}`);
-  }
+function assertDoctorReport(report: DoctorJson, expected: readonly ExpectedService[], label: string): void {
+  const problems = doctorProblems(report, expected);
   assert.deepEqual(problems, [], `${label}:\n${problems.join('\n')}`);
 }
 
