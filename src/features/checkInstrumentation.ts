@@ -16,25 +16,27 @@ const REPORT_URI = vscode.Uri.from({ scheme: SCHEME, path: '/Check Instrumentati
 
 /** What the command resolves to (tests read it; the user reads the preview). */
 export interface CheckInstrumentationResult {
-  readonly state: DoctorReport['state'] | 'not-connected';
+  readonly state: DoctorReport['state'] | 'not-connected' | 'failed';
   readonly uri: string;
   readonly markdown: string;
 }
 
-/** Read-only documents of the generated reports: no "save changes?" when the preview closes. */
+/**
+ * Read-only documents of the generated reports: no "save changes?" when the preview closes. Each
+ * report has a URI of its own, so an open preview never shows a stale one.
+ */
 class ReportDocuments implements vscode.TextDocumentContentProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  private text = '';
-  set(uri: vscode.Uri, text: string): void {
-    this.text = text;
-    this.changed.fire(uri);
+  private readonly texts = new Map<string, string>();
+  private count = 0;
+  add(text: string): vscode.Uri {
+    const uri = REPORT_URI.with({ query: `report=${++this.count}` });
+    this.texts.set(uri.toString(), text);
+    // Only the last few are kept: older previews were replaced by newer ones.
+    for (const k of this.texts.keys()) if (this.texts.size > 5) this.texts.delete(k);
+    return uri;
   }
-  provideTextDocumentContent(): string {
-    return this.text;
-  }
-  dispose(): void {
-    this.changed.dispose();
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '# Tempo Lens: Check Instrumentation\n\nThis report is no longer available: run the command again.\n';
   }
 }
 
@@ -57,7 +59,6 @@ export function registerCheckInstrumentation(context: vscode.ExtensionContext, s
   };
   updateHint();
   context.subscriptions.push(
-    docs,
     hint,
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
     services.store.onDidChange(updateHint),
@@ -82,8 +83,7 @@ async function check(services: SurfaceServices, index: WorkspaceIndex, docs: Rep
   const src = await sourceFor(services);
   if (src === null) {
     const markdown = '# Tempo Lens: Check Instrumentation\n\nTempo Lens is not connected: configure the connection (Tempo Lens: Configure Connection) or set `tempoLens.source` to `files`.\n';
-    await show(docs, markdown);
-    return { state: 'not-connected', uri: REPORT_URI.toString(), markdown };
+    return { state: 'not-connected', uri: await show(docs, markdown), markdown };
   }
   const window = services.store.state.window ?? windowFor(c.timeRange, Date.now());
   const report = await vscode.window.withProgress(
@@ -110,20 +110,21 @@ async function check(services: SurfaceServices, index: WorkspaceIndex, docs: Rep
   );
   if (typeof report === 'string') {
     const markdown = `# Tempo Lens: Check Instrumentation\n\nThe check could not run: ${escapeMarkdown(report, 2000)}\n`;
-    await show(docs, markdown);
-    return { state: 'not-connected', uri: REPORT_URI.toString(), markdown };
+    return { state: 'failed', uri: await show(docs, markdown), markdown };
   }
   const markdown = doctorMarkdown(report, src.label);
-  await show(docs, markdown);
-  return { state: report.state, uri: REPORT_URI.toString(), markdown };
+  return { state: report.state, uri: await show(docs, markdown), markdown };
 }
 
-async function show(docs: ReportDocuments, markdown: string): Promise<void> {
-  docs.set(REPORT_URI, markdown);
+async function show(docs: ReportDocuments, markdown: string): Promise<string> {
+  const uri = docs.add(markdown);
+  // Opened first, so the document exists before (and behind) the preview.
+  await vscode.workspace.openTextDocument(uri);
   try {
-    await vscode.commands.executeCommand('markdown.showPreview', REPORT_URI);
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
   } catch {
     // The built-in Markdown extension can be disabled: the document itself is still readable.
-    await vscode.window.showTextDocument(REPORT_URI, { preview: true });
+    await vscode.window.showTextDocument(uri, { preview: true });
   }
+  return uri.toString();
 }
