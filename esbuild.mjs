@@ -1,20 +1,28 @@
-// Bundles the three entry points: the extension (node/cjs, vscode external), the CLI
-// (node/cjs, runnable as `tempo-lens`) and the webview (browser/iife).
+// Bundles the entry points: the extension (node/cjs, vscode external), the mapping worker it starts
+// (node/cjs), the CLI (node/cjs, runnable as `tempo-lens`) and the webview (browser/iife).
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** Grammars the symbol extractor loads at run time; shipped beside the bundles in dist/wasm. */
-const WASM = ['tree-sitter.wasm', 'tree-sitter-java.wasm', 'tree-sitter-python.wasm', 'tree-sitter-c-sharp.wasm',
-  'tree-sitter-go.wasm', 'tree-sitter-javascript.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm',
-  'tree-sitter-ruby.wasm', 'tree-sitter-php.wasm'];
+/**
+ * Grammars the symbol extractor loads at run time, shipped beside the bundles in dist/wasm: derived
+ * from the language registry (src/core/lang/registry.ts, pure data + functions), compiled here once.
+ */
+async function wasmFiles() {
+  const out = await esbuild.build({ entryPoints: ['src/core/lang/registry.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'warning' });
+  const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+  return mod.wasmFiles();
+}
 
-function copyWasm() {
+async function copyWasm() {
   const from = 'node_modules/@vscode/tree-sitter-wasm/wasm';
   mkdirSync('dist/wasm', { recursive: true });
-  for (const f of WASM) if (existsSync(`${from}/${f}`)) cpSync(`${from}/${f}`, `dist/wasm/${f}`);
+  for (const f of await wasmFiles()) {
+    if (!existsSync(`${from}/${f}`)) throw new Error(`esbuild: ${f} (named by a LanguageSpec) is not in ${from}`);
+    cpSync(`${from}/${f}`, `dist/wasm/${f}`);
+  }
 }
 
 const common = {
@@ -28,11 +36,12 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/symbols/mapWorker.ts'], outfile: 'dist/mapWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } },
 ];
 
-copyWasm();
+await copyWasm();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

@@ -1,92 +1,37 @@
 // Composition root of the headless CLI (`tempo-lens`): wires argument parsing, the stats sources, the matcher and the formatters.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Attributes, FunctionStats, TimeWindow } from './shared/model';
-import { parseCliArgs, type CliCommand, type Connection, type DoctorCommand, type HotspotsCommand, type WindowSpec } from './core/cliArgs';
+import type { Attributes, FunctionStats } from './shared/model';
+import { parseCliArgs, type CliCommand, type DoctorCommand, type HotspotsCommand } from './core/cliArgs';
+import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, windowOf, type CliIo } from './cli/common';
 import { doctorJson } from './core/doctor';
 import { doctorTable } from './core/doctorFormat';
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
-import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
+import { codeRefFromAttributes, codeRefHintsFromAttributes, NO_HINTS } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody } from './core/otlp';
 import { traceSummaries } from './core/search';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
-import { WorkspaceMatcher } from './symbols/workspaceMatcher';
+import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
-import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightsResult } from './tempo/insightsSource';
-import { FilesCensus, runDoctor, TempoCensus, type CensusSource } from './tempo/doctor';
+import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
+import { FilesCensus, runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 
 export const TOOL_VERSION = '0.1.0';
 
-/** Where the CLI writes and what it knows about its environment (a process, or a test). */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readStdin?: () => Promise<string>;
-  readonly now?: () => number;
-  readonly cwd?: string;
-  readonly signal?: AbortSignal;
-}
+export type { CliIo };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, tempo: 3 } as const;
 
-/** Bounds of the trace sampling behind `hotspots`' caller-timeout / cache-stampede insights (--source tempo). */
-export const INSIGHT_SAMPLING = { maxFunctions: 25, tracesPerFunction: 20, concurrency: 4, timeoutMs: 60_000 } as const;
-
-/** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
-async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(dir, '.vscode', 'settings.json'), 'utf8');
-  } catch {
-    return [];
-  }
-  try {
-    const clean = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
-    const value = (JSON.parse(clean) as Record<string, unknown>)['tempoLens.pathMappings'];
-    if (!Array.isArray(value)) return [];
-    return value.filter((m): m is { from: string; to: string } =>
-      typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' && typeof (m as { to?: unknown }).to === 'string');
-  } catch {
-    return [];
-  }
-}
-
-async function openMatcher(dir: string | null, io: CliIo, signal: AbortSignal, required = false): Promise<WorkspaceMatcher | null> {
-  if (dir === null) return null;
-  if (!required) {
-    // For hot spots the location is a bonus: a workspace that cannot be indexed must not cost the report.
-    try {
-      return await openMatcher(dir, io, signal, true);
-    } catch (e) {
-      if (signal.aborted) throw e;
-      io.stderr(`tempo-lens: note: cannot map functions to ${dir}: ${oneLine(e instanceof Error ? e.message : String(e))}; location is null.\n`);
-      return null;
-    }
-  }
-  const root = path.resolve(io.cwd ?? process.cwd(), dir);
-  const pathMappings = await pathMappingsOf(root);
-  return WorkspaceMatcher.fromDirectory(root, pathMappings.length > 0 ? { signal, pathMappings } : { signal });
-}
+export { INSIGHT_SAMPLING };
 
 class CliFailure extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
-}
-
-function clientFor(c: Connection): TempoClient {
-  return new TempoClient({ url: c.url, auth: c.auth, user: c.user, token: c.token, tenant: c.tenant, headers: {} }, { timeoutMs: 60_000 });
-}
-
-function windowOf(spec: WindowSpec, now: number): TimeWindow {
-  if ('window' in spec) return spec.window;
-  const endMs = Math.ceil(now / 1000) * 1000;
-  return { startMs: endMs - spec.sinceMs, endMs };
 }
 
 async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -116,26 +61,27 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     if (cmd.insights && files !== null) {
       traceInsights = insightsFromTraces(files.traces());
     } else if (cmd.insights && client !== null) {
-      // Only the listed functions are sampled: a bounded number of searches and trace fetches.
+      // Only the listed functions are sampled: one search and a bounded number of trace fetches.
       const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
       const tempo = source;
-      const fetchTrace = clientTraceFetch(client);
       let skipped = 0;
-      traceInsights = await sampleInsights(
+      traceInsights = await tempoInsights(
         targets,
-        { drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s), fetchTrace },
+        { client, drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s) },
+        { window: loaded.window, filter: cmd.filter },
         { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
         signal,
       );
       notes.push(
-        `caller-timeout / cache-stampede insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
+        `caller-timeout / cache-stampede / n-plus-one insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
           `${skipped > 0 ? ` (${skipped} skipped: their traces could not be read)` : ''}${traceInsights.timedOut ? `; sampling stopped after ${INSIGHT_SAMPLING.timeoutMs / 1000} s` : ''} (--no-insights skips this).`,
       );
     }
     const snapshot = { ...loaded, notes };
-    const all: HotspotRow[] = sorted.map((stats: FunctionStats) => ({
+    const located = matcher !== null ? await matcher.locateAll(sorted.map((f) => ({ ref: f.codeRef, service: f.service })), signal).finally(() => matcher.dispose()) : null;
+    const all: HotspotRow[] = sorted.map((stats: FunctionStats, i) => ({
       stats,
-      location: matcher?.locate(stats.codeRef, stats.service) ?? null,
+      location: located?.[i]?.location ?? null,
       insights: combineInsights(thresholdInsights(stats, thresholds), traceInsights?.findings.get(functionKey(stats.codeRef, stats.service))?.insights ?? []),
     }));
     const shown = all.slice(0, cmd.limit);
@@ -177,9 +123,11 @@ async function doctor(cmd: DoctorCommand, io: CliIo, signal: AbortSignal): Promi
     client = clientFor(cmd.connection);
     source = new TempoCensus(client, new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) }), { now: () => now });
   }
+  let matcher: Awaited<ReturnType<typeof openMatcher>> = null;
   try {
-    const matcher = await openMatcher(cmd.workspace, io, signal);
-    const explain = matcher === null ? null : async (ref: Parameters<typeof matcher.explain>[0], service: string | null) => matcher.explain(ref, service);
+    matcher = await openMatcher(cmd.workspace, io, signal);
+    const m = matcher;
+    const explain: ExplainFunction | null = m === null ? null : (ref, service, s) => m.explain(ref, service, NO_HINTS, s);
     const report = await runDoctor(source, { window, filter: cmd.filter }, explain, signal);
     if (cmd.format === 'json') {
       io.stdout(`${JSON.stringify(doctorJson(report), null, 2)}\n`);
@@ -191,6 +139,7 @@ async function doctor(cmd: DoctorCommand, io: CliIo, signal: AbortSignal): Promi
     }
     return report.state === 'metrics-unavailable' ? EXIT.tempo : EXIT.ok;
   } finally {
+    await matcher?.dispose();
     await client?.close();
   }
 }
@@ -225,6 +174,11 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         await client.close();
       }
     }
+    case 'mcp': {
+      // Loaded on demand: the MCP SDK (with zod and ajv) adds ~35 ms of module load to every other subcommand otherwise.
+      const { runMcpServer } = await import('./cli/mcp');
+      return runMcpServer(cmd, io, signal, TOOL_VERSION);
+    }
     case 'match': {
       const text = cmd.input !== null
         ? await fs.readFile(path.resolve(io.cwd ?? process.cwd(), cmd.input), 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -235,25 +189,33 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
         if (signal.aborted) throw e;
         throw new CliFailure(EXIT.usage, `cannot index --workspace ${cmd.workspace}: ${e instanceof Error ? e.message : String(e)}`);
       });
-      let lineNo = 0;
-      for (const line of text.split(/\r?\n/)) {
-        lineNo++;
-        if (line.trim() === '') continue;
-        let input: unknown;
-        try {
-          input = JSON.parse(line);
-        } catch {
-          throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+      try {
+        let lineNo = 0;
+        const rows: { input: unknown; item: number | null }[] = [];
+        const items: LocateRequest[] = [];
+        for (const line of text.split(/\r?\n/)) {
+          lineNo++;
+          if (line.trim() === '') continue;
+          let input: unknown;
+          try {
+            input = JSON.parse(line);
+          } catch {
+            throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not JSON`);
+          }
+          if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
+          const attrs = input as Attributes;
+          const ref = codeRefFromAttributes(attrs);
+          const svc = attrs['service.name'];
+          // Hints (SDK language, parameter types, code.stacktrace frames) let the matcher pick between overloads and see through lambdas.
+          if (ref !== null && matcher !== null) items.push({ ref, service: typeof svc === 'string' ? svc : null, hints: codeRefHintsFromAttributes(attrs) });
+          rows.push({ input, item: ref !== null && matcher !== null ? items.length - 1 : null });
         }
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliFailure(EXIT.usage, `--input line ${lineNo} is not a JSON object of span attributes`);
-        const attrs = input as Attributes;
-        const ref = codeRefFromAttributes(attrs);
-        const svc = attrs['service.name'];
-        // Hints (SDK language, parameter types) let the matcher pick between overloads.
-        const location = ref !== null && matcher !== null ? matcher.locate(ref, typeof svc === 'string' ? svc : null, codeRefHintsFromAttributes(attrs)) : null;
-        io.stdout(`${JSON.stringify({ input, location })}\n`);
+        const located = matcher !== null && items.length > 0 ? await matcher.locateAll(items, signal) : [];
+        for (const r of rows) io.stdout(`${JSON.stringify({ input: r.input, location: r.item !== null ? located[r.item]?.location ?? null : null })}\n`);
+        return EXIT.ok;
+      } finally {
+        await matcher?.dispose();
       }
-      return EXIT.ok;
     }
   }
 }
@@ -265,10 +227,6 @@ function readStdin(): Promise<string> {
     process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     process.stdin.on('error', reject);
   });
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Runs the CLI; resolves to the exit code. Never throws. */

@@ -19,6 +19,7 @@ import { registerHover } from './features/hover';
 import { registerTimeRange } from './features/timeRange';
 import { registerExplainMatch } from './features/explainMatch';
 import { registerCheckInstrumentation } from './features/checkInstrumentation';
+import { registerLmTools, type LmToolsView } from './features/lmTools';
 
 /** When the extension host evaluated this bundle: the start of the activation figure. */
 const moduleLoadedAt = performance.now();
@@ -35,6 +36,8 @@ export interface TempoLensApi {
   connectionState(): ConnectionState;
   /** The editor surfaces (CodeLens, hover, hints, diagnostics, hot spots) and their stats store. */
   readonly surfaces: SurfacesApi;
+  /** The language-model tools and the MCP server definition offered to VS Code. */
+  readonly agentTools: LmToolsView;
 }
 
 export interface SurfacesApi {
@@ -60,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): TempoLensApi {
   const statusBar = registerStatusBar(context, services);
   // Features: one `register…(context, services)` line each.
   // One workspace index: the store, Explain Match, the trace view's Go to code and the cursor preset share it.
-  const { api: surfaces, matching } = registerSurfaces(context, services);
+  const { api: surfaces, matching, agentTools } = registerSurfaces(context, services);
   registerTraceView(context, services, { locate: matching.locate });
   registerTraceSearch(context, services, { codeRefAt: matching.codeRefAt });
 
@@ -72,15 +75,16 @@ export function activate(context: vscode.ExtensionContext): TempoLensApi {
     statusBar,
     connectionState: () => services.connection.state,
     surfaces,
+    agentTools,
   };
 }
 
 /** The stats store and every surface reading it. */
-function registerSurfaces(context: vscode.ExtensionContext, services: Services): { api: SurfacesApi; matching: Required<TraceViewExtras & TraceSearchExtras> } {
+function registerSurfaces(context: vscode.ExtensionContext, services: Services): { api: SurfacesApi; matching: Required<TraceViewExtras & TraceSearchExtras>; agentTools: LmToolsView } {
   const { store, insights, index, locator } = createStatsStore(context, services);
   const s = { ...services, store };
   registerCodeLens(context, s);
-  registerHover(context, s);
+  registerHover(context, s, insights);
   const decorations = registerDecorations(context, s);
   const diagnostics = registerDiagnostics(context, s, insights);
   registerCodeActions(context, s, insights);
@@ -93,6 +97,8 @@ function registerSurfaces(context: vscode.ExtensionContext, services: Services):
     locate: (ref: CodeRef, service: string | null, signal: AbortSignal) => locator.locate(ref, service, signal),
     codeRefAt: (doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken) => locator.codeRefAt(store, doc, pos, token),
   };
+  // Coding agents read the same store, drill-downs and trace cache (only where the host has the LM API).
+  const agentTools = registerLmTools(context, s, { store, insights, locate: matching.locate });
   const api: SurfacesApi = {
     refresh: () => store.requestRefresh('api'),
     state: () => store.state,
@@ -103,7 +109,7 @@ function registerSurfaces(context: vscode.ExtensionContext, services: Services):
     hints: (uri) => decorations.applied.get(uri) ?? [],
     functionTraceItems: () => functionTraces.lastShown(),
   };
-  return { api, matching };
+  return { api, matching, agentTools };
 }
 
 export function deactivate(): void {

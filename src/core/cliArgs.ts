@@ -1,4 +1,4 @@
-// Command-line parsing for `tempo-lens` (hotspots | search | trace | match | doctor), pure: argv + env in, a command or a usage error out.
+// Command-line parsing for `tempo-lens` (hotspots | search | trace | match | mcp | doctor), pure: argv + env in, a command or a usage error out.
 import type { InsightKind, TimeWindow } from '../shared/model';
 import { parseSince, parseTimestamp } from './timeRange';
 
@@ -10,6 +10,9 @@ export const USAGE = `Usage:
   tempo-lens search   'TRACEQL' [--url U] [--since 1h | --start T --end T] [--limit N] [--format table|json] [--tenant ID]
   tempo-lens trace    TRACE_ID [--url U] [--format tree|json] [--tenant ID]
   tempo-lens match    --workspace DIR [--input FILE]
+  tempo-lens mcp      [--url U] [--source tempo|files] [--files GLOB] [--workspace DIR] [--since 1h]
+                      [--filter TRACEQL] [--tenant ID] [--latency-ms N] [--error-rate R] [--no-insights] [--max-bytes N]
+                      MCP server on stdio for coding agents: tools hotspots, function_stats, find_traces, get_trace
   tempo-lens doctor   [--url U] [--source tempo|files] [--files GLOB] [--workspace DIR]
                       [--since 1h | --start T --end T] [--filter TRACEQL] [--tenant ID] [--format table|json]
 
@@ -17,7 +20,7 @@ doctor ("why don't I see any lenses?") counts, per service, the spans with code 
 keys, new keys, both; exact, from TraceQL metrics), how many of their functions map to methods of
 --workspace (default: the current folder), and what to change for that SDK.
 
-hotspots also reports caller-timeout and cache-stampede insights found in traces: with
+hotspots also reports caller-timeout, cache-stampede and n-plus-one insights found in traces: with
 --source files from every trace in the files, with --source tempo from a bounded sample of the
 listed functions' slowest and erroring traces (--no-insights skips that sampling).
 
@@ -25,7 +28,7 @@ Auth from the environment: TEMPO_LENS_TOKEN, TEMPO_LENS_USER (basic auth when se
 TEMPO_LENS_AUTH=none|basic|bearer to choose explicitly. TEMPO_LENS_URL sets the default --url.
 Exit codes: 0 ok, 1 findings matched --fail-on, 2 usage error, 3 Tempo unreachable / auth / server error.`;
 
-export const FAIL_ON_KINDS: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede'];
+export const FAIL_ON_KINDS: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede', 'n-plus-one'];
 
 export interface Connection {
   readonly url: string;
@@ -52,7 +55,7 @@ export interface HotspotsCommand {
   readonly latencyMs: number;
   readonly errorRate: number;
   readonly sort: 'p95' | 'errors';
-  /** Run the trace detectors (caller-timeout, cache-stampede); `--no-insights` turns them off. */
+  /** Run the trace detectors (caller-timeout, cache-stampede, n-plus-one); `--no-insights` turns them off. */
   readonly insights: boolean;
 }
 
@@ -78,6 +81,22 @@ export interface MatchCommand {
   readonly input: string | null;
 }
 
+/** `mcp`: the agent tools as an MCP server on stdio, over figures that end "now" at each refresh. */
+export interface McpCommand {
+  readonly command: 'mcp';
+  readonly connection: Connection;
+  readonly source: 'tempo' | 'files';
+  readonly files: string | null;
+  readonly workspace: string | null;
+  readonly sinceMs: number;
+  readonly filter: string;
+  readonly latencyMs: number;
+  readonly errorRate: number;
+  readonly insights: boolean;
+  /** Size cap of one tool result (UTF-8 bytes of its JSON). */
+  readonly maxBytes: number;
+}
+
 export interface DoctorCommand {
   readonly command: 'doctor';
   readonly connection: Connection;
@@ -89,7 +108,7 @@ export interface DoctorCommand {
   readonly format: 'table' | 'json';
 }
 
-export type CliCommand = HotspotsCommand | SearchCommand | TraceCommand | MatchCommand | DoctorCommand;
+export type CliCommand = HotspotsCommand | SearchCommand | TraceCommand | MatchCommand | McpCommand | DoctorCommand;
 
 export type ParseResult =
   | { readonly ok: true; readonly command: CliCommand }
@@ -101,6 +120,7 @@ const FLAGS: Record<CliCommand['command'], readonly string[]> = {
   search: ['url', 'since', 'start', 'end', 'limit', 'format', 'tenant'],
   trace: ['url', 'format', 'tenant'],
   match: ['workspace', 'input'],
+  mcp: ['url', 'source', 'files', 'workspace', 'since', 'filter', 'tenant', 'latency-ms', 'error-rate', 'no-insights', 'max-bytes'],
   doctor: ['url', 'source', 'files', 'workspace', 'since', 'start', 'end', 'filter', 'tenant', 'format'],
 };
 
@@ -168,7 +188,7 @@ function windowFrom(flags: Map<string, string>): WindowSpec {
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { ok: false, help: true, text: USAGE };
   const cmd = argv[0] as string;
-  if (!(cmd in FLAGS)) return { ok: false, help: false, error: `unknown command "${cmd}" (expected hotspots, search, trace, match or doctor)` };
+  if (!(cmd in FLAGS)) return { ok: false, help: false, error: `unknown command "${cmd}" (expected hotspots, search, trace, match, mcp or doctor)` };
   const command = cmd as CliCommand['command'];
   const allowed = FLAGS[command];
   const flags = new Map<string, string>();
@@ -265,6 +285,28 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         const workspace = flags.get('workspace');
         if (workspace === undefined) throw new UsageError('match needs --workspace DIR');
         return { ok: true, command: { command, workspace, input: flags.get('input') ?? null } };
+      }
+      case 'mcp': {
+        if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0] as string}"`);
+        const since = flags.get('since') ?? '1h';
+        const sinceMs = parseSince(since);
+        if (sinceMs === null) throw new UsageError(`--since: "${since}" is not a duration (e.g. 15m, 1h, 24h, 7d)`);
+        return {
+          ok: true,
+          command: {
+            command,
+            connection: connectionFrom(flags, env),
+            source: choice(flags, 'source', ['tempo', 'files'] as const, 'tempo'),
+            files: flags.get('files') ?? null,
+            workspace: flags.get('workspace') ?? null,
+            sinceMs,
+            filter: flags.get('filter') ?? '',
+            latencyMs: numFlag(flags, 'latency-ms', 1000, 0, 1e9),
+            errorRate: numFlag(flags, 'error-rate', 0.05, 0, 1),
+            insights: !flags.has('no-insights'),
+            maxBytes: intFlag(flags, 'max-bytes', 32 * 1024, 2048),
+          },
+        };
       }
     }
   } catch (e) {

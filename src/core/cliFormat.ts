@@ -21,7 +21,7 @@ export function qualifiedName(stats: FunctionStats): string {
   return r.namespace !== null ? `${r.namespace}.${r.function}` : r.function;
 }
 
-const KIND_ORDER: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede'];
+const KIND_ORDER: readonly InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede', 'n-plus-one'];
 
 /** Threshold insights and the trace detectors' ones of one function, in a fixed kind order. */
 export function combineInsights(...lists: readonly (readonly Insight[])[]): Insight[] {
@@ -62,6 +62,7 @@ const RULES: Record<InsightKind, { name: string; text: string }> = {
   errors: { name: 'ErroringFunction', text: 'error rate of the function is above the error-rate threshold' },
   'caller-timeout': { name: 'CallerTimeout', text: 'callers gave up before the function finished (missing timeout)' },
   'cache-stampede': { name: 'CacheStampede', text: 'many concurrent identical calls after a cache expiry' },
+  'n-plus-one': { name: 'NPlusOneCalls', text: 'the same DB statement or HTTP route called one after another many times under one parent' },
 };
 
 /** SARIF 2.1.0: one result per (function, exceeded threshold); a physical location when the function was found in the workspace. */
@@ -96,7 +97,7 @@ export function hotspotsSarif(rows: readonly HotspotRow[], toolVersion: string):
       });
     }
   }
-  const kinds: InsightKind[] = ['slow', 'errors', 'caller-timeout', 'cache-stampede'];
+  const kinds: readonly InsightKind[] = KIND_ORDER;
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -175,7 +176,7 @@ export function hotspotsTable(snapshot: Pick<StatsSnapshot, 'window' | 'origin' 
   if (rows.length === 0) out.push('No function with code attributes (code.function / code.function.name) in this window.');
   else out.push(renderTable(header, body, new Set([2, 3, 4, 5, 6])));
   if (totalFunctions > rows.length) out.push(`… ${totalFunctions - rows.length} more (use --limit)`);
-  const found = rows.flatMap((r) => r.insights.filter((i) => i.kind === 'caller-timeout' || i.kind === 'cache-stampede').map((i) => ({ r, i })));
+  const found = rows.flatMap((r) => r.insights.filter((i) => i.kind !== 'slow' && i.kind !== 'errors').map((i) => ({ r, i })));
   if (found.length > 0) {
     out.push('');
     out.push('Trace insights:');

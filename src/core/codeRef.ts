@@ -1,13 +1,11 @@
 // Span attributes → CodeRef, across both generations of the OpenTelemetry `code.*` conventions.
 import type { Attributes, AttrValue, CodeRef } from '../shared/model';
-import { ALL_FAMILIES, baseKey, FAMILY_EXTS, isIdentifier, type LangFamily, type RefKey } from './lang/common';
-import { csharpKeys, looksDotnet } from './lang/csharp';
-import { goKeys, looksGo } from './lang/go';
-import { javaKeys, looksJvm } from './lang/java';
-import { jsKeys } from './lang/js';
-import { looksPhp, phpKeys } from './lang/php';
-import { pythonKeys } from './lang/python';
-import { rubyKeys } from './lang/ruby';
+import { ANONYMOUS_FUNCTIONS, baseKey, isIdentifier, type LangFamily, type RefKey } from './lang/common';
+import { familyForPath, familyForRuntimeName, languageById, LANGUAGES } from './lang/registry';
+import { splitQualifiedName } from './qualifiedName';
+import { isDependencyFrame, parseStackTrace, type StackFrame } from './stacktrace';
+
+export { splitQualifiedName };
 
 /** Attribute names, old and new generation (semconv ≤1.29 and ≥1.30). */
 export const CODE_ATTRS = {
@@ -18,6 +16,7 @@ export const CODE_ATTRS = {
   filePathOld: 'code.filepath',
   line: 'code.line.number',
   lineOld: 'code.lineno',
+  stacktrace: 'code.stacktrace',
 } as const;
 
 function str(v: AttrValue | undefined): string | null {
@@ -32,41 +31,6 @@ function int(v: AttrValue | undefined): number | null {
 }
 
 /**
- * Splits a fully-qualified function name into namespace and function using the separator of the
- * runtime that produced it: `::` (PHP, Rust, Ruby), `#` (Ruby instance methods), `:` (Erlang) and
- * `.` (Java, .NET, Go, Python, JS). Go receivers keep their parentheses: `pkg.(*T).Get` → `pkg.(*T)`.
- */
-export function splitQualifiedName(fq: string): { namespace: string | null; function: string } {
-  const name = fq.replace(/\(.*\)$/s, '').trim() || fq.trim();
-  // Ruby `A::B#m` is a method of A::B; `A::B.m` a class method of A::B.
-  const hash = name.lastIndexOf('#');
-  if (hash > 0 && hash + 1 < name.length) return { namespace: name.slice(0, hash), function: name.slice(hash + 1) };
-  const i = name.lastIndexOf('::');
-  if (i > 0 && i + 2 < name.length) {
-    const tail = name.slice(i + 2);
-    const dot = tail.lastIndexOf('.');
-    if (dot > 0 && dot + 1 < tail.length && /^[A-Z]/.test(tail)) return { namespace: name.slice(0, i + 2 + dot), function: tail.slice(dot + 1) };
-    return { namespace: name.slice(0, i), function: tail };
-  }
-  // PHP namespaced function: `App\\Support\\format_money`.
-  const bs = name.lastIndexOf('\\');
-  if (bs > 0 && bs + 1 < name.length && !name.includes('.')) return { namespace: name.slice(0, bs), function: name.slice(bs + 1) };
-  // A dot inside Go receiver parentheses or a generic/lambda suffix is not a separator.
-  let depth = 0;
-  for (let i = name.length - 1; i > 0; i--) {
-    const c = name[i];
-    if (c === ')' || c === ']' || c === '>') depth++;
-    else if (c === '(' || c === '[' || c === '<') depth = Math.max(0, depth - 1);
-    else if (c === '.' && depth === 0 && i + 1 < name.length) {
-      return { namespace: name.slice(0, i), function: name.slice(i + 1) };
-    }
-  }
-  const colon = name.lastIndexOf(':');
-  if (colon > 0 && colon + 1 < name.length) return { namespace: name.slice(0, colon), function: name.slice(colon + 1) };
-  return { namespace: null, function: name };
-}
-
-/**
  * Reads a CodeRef from span (or log/exemplar) attributes keyed by bare name. Returns null when no
  * function name is present. Rule from the semconv migration: when `code.namespace` is present and
  * `code.function.name` does not start with it, `code.function.name` is the short name (v1.30-era
@@ -75,9 +39,24 @@ export function splitQualifiedName(fq: string): { namespace: string | null; func
 export function codeRefFromAttributes(attrs: Attributes): CodeRef | null {
   const ns = str(attrs[CODE_ATTRS.namespace]);
   const fnOld = str(attrs[CODE_ATTRS.functionOld]);
-  const fnName = str(attrs[CODE_ATTRS.functionName]);
-  const filePath = str(attrs[CODE_ATTRS.filePath]) ?? str(attrs[CODE_ATTRS.filePathOld]);
-  const line = int(attrs[CODE_ATTRS.line]) ?? int(attrs[CODE_ATTRS.lineOld]);
+  let fnName = str(attrs[CODE_ATTRS.functionName]);
+  let filePath = str(attrs[CODE_ATTRS.filePath]) ?? str(attrs[CODE_ATTRS.filePathOld]);
+  let line = int(attrs[CODE_ATTRS.line]) ?? int(attrs[CODE_ATTRS.lineOld]);
+  // PHP 8.4 names closures after where they are: `{closure:App\Foo::bar():12}` or `{closure:/app/x.php:12}`.
+  const closure = fnName !== null ? /^\{closure:(.+?)(?:\(\))?:(\d+)\}$/.exec(fnName) : null;
+  if (closure) {
+    if (/\.php$/i.test(closure[1]!)) {
+      fnName = '{closure}';
+      filePath ??= closure[1]!;
+      line ??= Number(closure[2]);
+    } else fnName = closure[1]!;
+  }
+  if (fnName === null && fnOld === null) {
+    // Only a stack trace: the innermost frame outside dependencies stands for the span.
+    const stack = str(attrs[CODE_ATTRS.stacktrace]);
+    const f = stack !== null ? parseStackTrace(stack).find((fr) => !isDependencyFrame(fr) && !frameIsFramework(fr)) : undefined;
+    return f ? { namespace: f.namespace, function: f.function, filePath: f.filePath, line: f.line } : null;
+  }
 
   let namespace: string | null = ns;
   let fn: string | null = null;
@@ -119,22 +98,31 @@ export interface CodeRefHints {
   readonly language: LangFamily | null;
   /** Parameter types (`code.function.parameter.types` = `Int32|String`), when an emitter sets them. */
   readonly paramTypes: readonly string[] | null;
+  /** Frames of `code.stacktrace`, innermost first; the first one inside the workspace locates the span. */
+  readonly frames?: readonly StackFrame[];
 }
 
 export const NO_HINTS: CodeRefHints = { language: null, paramTypes: null };
 
+/** A frame whose namespace belongs to a framework/runtime library by every interpretation (cheap pre-filter). */
+export function frameIsFramework(f: StackFrame): boolean {
+  if (f.namespace === null) return false;
+  const keys = refKeys(f, { language: FRAME_FAMILY[f.format], paramTypes: null });
+  return keys.length > 0 && keys.every((k) => k.thirdParty);
+}
+
+const FRAME_FAMILY: Readonly<Record<StackFrame['format'], LangFamily>> = {
+  jvm: 'jvm', dotnet: 'dotnet', python: 'python', node: 'js', go: 'go', ruby: 'ruby', php: 'php',
+};
+
+/** The language family a frame format belongs to. */
+export function frameFamily(f: StackFrame): LangFamily {
+  return FRAME_FAMILY[f.format];
+}
+
 /** Maps `telemetry.sdk.language` / `process.runtime.name` values to a language family. */
 export function languageFamily(value: string | null): LangFamily | null {
-  switch ((value ?? '').toLowerCase()) {
-    case 'java': case 'kotlin': case 'jvm': case 'openjdk runtime environment': case 'java(tm) se runtime environment': return 'jvm';
-    case 'python': case 'cpython': case 'pypy': return 'python';
-    case 'dotnet': case '.net': case '.net core': case '.net framework': case 'csharp': return 'dotnet';
-    case 'go': case 'golang': return 'go';
-    case 'nodejs': case 'webjs': case 'node': case 'node.js': case 'javascript': case 'typescript': case 'bun': case 'deno': return 'js';
-    case 'ruby': return 'ruby';
-    case 'php': return 'php';
-    default: return null;
-  }
+  return familyForRuntimeName(value ?? '')?.id ?? null;
 }
 
 /** Reads the hints from span attributes (and resource attributes when given separately). */
@@ -142,34 +130,26 @@ export function codeRefHintsFromAttributes(attrs: Attributes, resource?: Attribu
   const lang = str(attrs['telemetry.sdk.language']) ?? str(resource?.['telemetry.sdk.language']) ??
     str(attrs['process.runtime.name']) ?? str(resource?.['process.runtime.name']);
   const params = str(attrs['code.function.parameter.types']);
+  const stack = str(attrs[CODE_ATTRS.stacktrace]);
+  const frames = stack !== null ? parseStackTrace(stack) : [];
   return {
     language: languageFamily(lang),
     paramTypes: params !== null ? params.split(/[|,]/).map((p) => p.trim()).filter((p) => p !== '') : null,
+    ...(frames.length > 0 ? { frames } : {}),
   };
-}
-
-function familyOfPath(path: string | null): LangFamily | null {
-  if (path === null) return null;
-  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
-  if (!ext) return null;
-  for (const f of ALL_FAMILIES) if (FAMILY_EXTS[f].includes(ext)) return f;
-  if (ext === 'groovy' || ext === 'scala') return 'jvm';
-  return null;
 }
 
 /** Which language families may have produced this reference, most plausible first. */
 export function plausibleFamilies(ref: CodeRef, hints: CodeRefHints = NO_HINTS): LangFamily[] {
   if (hints.language) return [hints.language];
-  const byPath = familyOfPath(ref.filePath);
-  if (byPath) return [byPath];
+  const byPath = ref.filePath !== null ? familyForPath(ref.filePath) : null;
+  if (byPath) return [byPath.id];
+  // A spelling only one runtime uses (`\\`, `::`, `+`/`` `1 ``, `$`, `(*T)`) decides, in the specs' claim order.
+  const claimers = LANGUAGES.filter((l) => l.claims !== undefined).sort((a, b) => (a.claimOrder ?? 100) - (b.claimOrder ?? 100));
+  for (const l of claimers) if (l.claims!(ref)) return [l.id, ...(l.claimAlso ?? [])];
   const ns = ref.namespace ?? '';
-  if (looksPhp(ref)) return ['php'];
-  if (ns.includes('::')) return ['ruby', 'php'];
-  if (looksDotnet(ref)) return ['dotnet'];
-  if (looksJvm(ref)) return ['jvm'];
-  if (looksGo(ref)) return ['go'];
-  if (ns !== '' && /^[A-Z]\w*$/.test(ns)) return ['js', 'ruby', 'python', 'php', 'jvm', 'dotnet'];
-  return ['jvm', 'dotnet', 'python', 'go', 'js', 'ruby', 'php'];
+  if (ns !== '' && /^[A-Z]\w*$/.test(ns)) return LANGUAGES.filter((l) => l.bareTypeNamespace !== false).map((l) => l.id);
+  return LANGUAGES.map((l) => l.id);
 }
 
 /**
@@ -181,20 +161,13 @@ export function refKeys(ref: CodeRef, hints: CodeRefHints = NO_HINTS): RefKey[] 
   const families = plausibleFamilies(ref, hints);
   if (ref.namespace === null) {
     const fn = ref.function.trim();
+    if (ANONYMOUS_FUNCTIONS.has(fn)) {
+      // An anonymous function is only as good as its file and line: the declared function around that line.
+      if (ref.filePath === null || ref.line === null) return [];
+      return families.map((f) => baseKey(f, { function: null, atLine: true, confidence: 0.85, note: `${fn} at line ${ref.line}: the enclosing function` }));
+    }
     if (!isIdentifier(fn.replace(/[?!]$/, ''))) return [];
     return families.map((f) => baseKey(f, { function: fn, bare: ref.filePath === null, confidence: ref.filePath === null ? 0.5 : 0.95 }));
   }
-  const keys: RefKey[] = [];
-  for (const f of families) {
-    switch (f) {
-      case 'jvm': keys.push(...javaKeys(ref)); break;
-      case 'python': keys.push(...pythonKeys(ref)); break;
-      case 'dotnet': keys.push(...csharpKeys(ref)); break;
-      case 'go': keys.push(...goKeys(ref)); break;
-      case 'js': keys.push(...jsKeys(ref)); break;
-      case 'ruby': keys.push(...rubyKeys(ref)); break;
-      case 'php': keys.push(...phpKeys(ref)); break;
-    }
-  }
-  return keys;
+  return families.flatMap((f) => languageById(f)?.forward(ref) ?? []);
 }

@@ -1,8 +1,15 @@
 // Ranks workspace symbols against a normalised code reference, deterministically, with a confidence and a one-sentence reason.
 import type { CodeLocation, CodeRef } from '../shared/model';
-import { familyOf, type LangFamily, type RefKey } from './lang/common';
+import type { LangFamily, RefKey } from './lang/common';
+import { languageById, sourceById } from './lang/registry';
 
-export type SourceLanguage = 'java' | 'kotlin' | 'python' | 'csharp' | 'go' | 'javascript' | 'typescript' | 'ruby' | 'php' | 'other';
+/** A source language id of lang/registry.ts (`java`, `kotlin`, `typescript`, …), or `other` (language-server symbols). */
+export type SourceLanguage = string;
+
+/** The runtime family a source language belongs to; null for `other`. */
+export function familyOf(l: SourceLanguage): LangFamily | null {
+  return sourceById(l)?.lang.id ?? null;
+}
 
 /** A range in a document, 0-based lines and columns (UTF-16 columns when from VS Code, byte-ish from tree-sitter for ASCII). */
 export interface Range0 {
@@ -41,6 +48,8 @@ export interface SymbolInfo {
   readonly isStatic: boolean;
   /** Generic arity of a type (C# `Repo<T>` → 1), 0 otherwise. */
   readonly arity: number;
+  /** Types only: supertypes and mixins as written (superclass, interfaces, traits, included modules), in lookup order. */
+  readonly supers?: readonly string[];
 }
 
 export interface FileSymbols {
@@ -93,6 +102,8 @@ export interface MatchOutcome {
   readonly location: CodeLocation | null;
   readonly candidates: readonly RankedCandidate[];
   readonly reason: string;
+  /** Symbols fit by name, but the evidence (line, parameter types) rules every one out: looking elsewhere would only guess. */
+  readonly refused?: boolean;
 }
 
 export interface MatchInput {
@@ -113,20 +124,20 @@ interface Scored {
   readonly lineInside: boolean | null;
 }
 
-const LANG_NAME: Readonly<Record<LangFamily, string>> = {
-  jvm: 'Java/Kotlin', python: 'Python', dotnet: '.NET', go: 'Go', js: 'JS/TS', ruby: 'Ruby', php: 'PHP',
-};
+function langName(family: LangFamily): string {
+  return languageById(family)?.label ?? family;
+}
 
 /** How a symbol is shown to users: `TokenService.getToken`, `Outer.Inner.<init>`, `TokenService.$1.run`. */
 export function displaySymbol(sym: SymbolInfo): string {
   const parts = sym.containers.map((c) => (c.kind === 'anonymous' ? `$${c.name}` : c.name));
   parts.push(sym.name);
-  return parts.join(sym.language === 'ruby' ? '::' : '.');
+  return parts.join(sourceById(sym.language)?.lang.displaySeparator ?? '.');
 }
 
 /** Containers as a runtime name spells them: javac/.NET/Go/JS names skip enclosing methods; Python `<locals>` and Ruby keep theirs. */
 function runtimeContainers(sym: SymbolInfo, family: LangFamily): string[] {
-  const keepFunctions = family === 'python';
+  const keepFunctions = languageById(family)?.namesEnclosingFunctions === true;
   return sym.containers.filter((c) => keepFunctions || c.kind !== 'function').map((c) => c.name);
 }
 
@@ -134,70 +145,21 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function dirSegments(path: string): string[] {
-  const segs = path.split('/');
-  segs.pop();
-  return segs;
-}
-
-/** `src/app/users/service.py` → [src, app, users, service]; `pkg/__init__.py` → [pkg]. */
-export function pythonModulePath(path: string): string[] {
-  const segs = path.replace(/\.pyi?$/, '').split('/');
-  if (segs[segs.length - 1] === '__init__') segs.pop();
-  return segs;
-}
-
-function endsWith(list: readonly string[], tail: readonly string[]): boolean {
-  if (tail.length > list.length) return false;
-  const off = list.length - tail.length;
-  return tail.every((t, i) => list[off + i] === t);
-}
-
 function namespaceCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { ok: boolean; why: string; penalty: number } {
   const want = key.namespace;
   if (want === null) {
-    if ((key.family === 'jvm' || key.family === 'dotnet' || key.family === 'php') && sym.namespace !== null && !key.bare && key.types !== null) {
-      return { ok: true, why: `no package given (file declares ${sym.namespace})`, penalty: 0.05 };
+    const penalty = languageById(key.family)?.missingNamespacePenalty;
+    if (penalty !== undefined && sym.namespace !== null && !key.bare && key.types !== null) {
+      return { ok: true, why: `no package given (file declares ${sym.namespace})`, penalty };
     }
     return { ok: true, why: '', penalty: 0 };
   }
-  switch (key.family) {
-    case 'jvm':
-    case 'dotnet':
-      return sym.namespace === want
-        ? { ok: true, why: `${key.family === 'jvm' ? 'package' : 'namespace'} ${want}`, penalty: 0 }
-        : { ok: false, why: `${key.family === 'jvm' ? 'package' : 'namespace'} ${sym.namespace ?? '(none)'} ≠ ${want}`, penalty: 0 };
-    case 'php': {
-      const have = (sym.namespace ?? '').replace(/^\\/, '');
-      return have === want ? { ok: true, why: `namespace ${want}`, penalty: 0 } : { ok: false, why: `namespace ${have || '(global)'} ≠ ${want}`, penalty: 0 };
-    }
-    case 'go': {
-      if (want.includes('/')) {
-        if (file.goImportPath !== null) {
-          return file.goImportPath === want
-            ? { ok: true, why: `import path ${want}`, penalty: 0 }
-            : { ok: false, why: `import path ${file.goImportPath} ≠ ${want}`, penalty: 0 };
-        }
-        const dirs = dirSegments(file.path);
-        const wantSegs = want.split('/');
-        const n = Math.min(dirs.length, wantSegs.length);
-        const ok = n > 0 && endsWith(wantSegs, dirs.slice(dirs.length - n)) || endsWith(dirs, wantSegs.slice(-Math.min(2, wantSegs.length)));
-        return ok ? { ok: true, why: `folder ${dirs.join('/')} ends the import path ${want}`, penalty: 0.03 } : { ok: false, why: `folder ${dirs.join('/') || '.'} is not ${want}`, penalty: 0 };
-      }
-      return sym.namespace === want ? { ok: true, why: `package ${want}`, penalty: 0.02 } : { ok: false, why: `package ${sym.namespace ?? '?'} ≠ ${want}`, penalty: 0 };
-    }
-    case 'python': {
-      const mod = pythonModulePath(file.path);
-      return endsWith(mod, want.split('.'))
-        ? { ok: true, why: `module ${want}`, penalty: 0 }
-        : { ok: false, why: `module ${mod.join('.')} ≠ ${want}`, penalty: 0 };
-    }
-    default:
-      return { ok: true, why: '', penalty: 0 };
-  }
+  const fits = languageById(key.family)?.namespaceFits;
+  return fits ? fits(want, file, sym) : { ok: true, why: '', penalty: 0 };
 }
 
 function nameMatches(key: RefKey, sym: SymbolInfo): boolean {
+  if (key.atLine === true) return sym.kind !== 'type';
   if (key.function === null) {
     const types = key.types ?? [];
     return sym.kind === 'type' && types.length > 0 && sym.name === types[types.length - 1];
@@ -214,6 +176,11 @@ function containersCheck(key: RefKey, file: CandidateFile, sym: SymbolInfo): { o
     return { ok: false, why: have.length > 0 ? `declared in ${have.join('.')}, not top-level` : `file class ${file.symbols.jvmName ?? '?'} ≠ ${key.fileClass}` };
   }
   if (key.types === null) return { ok: true, why: '' };
+  if (key.atLine === true) {
+    // An anonymous function's enclosing declaration sits anywhere inside the reported type.
+    const ok = key.types.length <= have.length && key.types.every((t, i) => have[i] === t);
+    return ok ? { ok: true, why: `in ${key.types.join('.')}` } : { ok: false, why: `enclosed by ${have.join('.') || '(top level)'}, expected ${key.types.join('.')}` };
+  }
   const want = key.function === null ? key.types.slice(0, -1) : key.types;
   if (sameList(have, want)) return { ok: true, why: want.length > 0 ? `in ${want.join('.')}` : 'top-level' };
   return { ok: false, why: `enclosed by ${have.join('.') || '(top level)'}, expected ${want.join('.') || '(top level)'}` };
@@ -224,19 +191,71 @@ const ALIASES: Readonly<Record<string, string>> = {
   integer: 'int', char: 'char', byte: 'byte', object: 'object', decimal: 'decimal', uint32: 'uint', uint64: 'ulong',
 };
 
-function normType(t: string): string {
-  const base = t.replace(/<.*>$/s, '').replace(/\[.*\]$/s, '').replace(/[?*&]/g, '').trim().split(/[.:\\]/).pop() ?? t;
-  const l = base.toLowerCase();
-  return ALIASES[l] ?? l;
+interface NormType {
+  readonly base: string;
+  /** Generic arity: `IEnumerable\`1` / `IEnumerable<T>` → 1; null when the runtime name does not say (erased JVM names). */
+  readonly arity: number | null;
+  /** Array rank: `int[]`, `Int32[]`, `String...` → 1; `int[,]` counts as one array too. */
+  readonly arrays: number;
 }
 
-function paramsMatch(hint: readonly string[], params: readonly string[]): boolean {
-  return hint.length === params.length && hint.every((h, i) => normType(h) === normType(params[i]!));
+/** Top-level comma count + 1 inside the first `<…>` of a type as written. */
+function genericArity(t: string): number {
+  const open = t.indexOf('<');
+  if (open < 0) return 0;
+  let depth = 0;
+  let n = 1;
+  for (let i = open; i < t.length; i++) {
+    const c = t[i];
+    if (c === '<') depth++;
+    else if (c === '>' && --depth === 0) break;
+    else if (c === ',' && depth === 1) n++;
+  }
+  return n;
+}
+
+function normType(t: string, fromRuntime: boolean): NormType {
+  let s = t.trim().replace(/^(?:params|ref|out|in|final|const)\s+/, '');
+  let arrays = 0;
+  for (;;) {
+    const m = /(\[[,\s]*\]|\.\.\.)$/.exec(s);
+    if (!m) break;
+    arrays++;
+    s = s.slice(0, m.index).trim();
+  }
+  const tick = /`(\d+)/.exec(s);
+  let arity: number | null = tick ? Number(tick[1]) : genericArity(s);
+  // Runtime names without a backtick or type arguments (JVM erasure) say nothing about arity.
+  if (fromRuntime && !tick && !s.includes('<')) arity = null;
+  const base = s.replace(/`\d+.*$/s, '').replace(/<.*>$/s, '').replace(/[?*&]/g, '').trim().split(/[.:\\+]/).pop() ?? s;
+  const l = base.toLowerCase();
+  return { base: ALIASES[l] ?? l, arity, arrays };
+}
+
+/** Whether `code.function.parameter.types` (runtime spelling) fits the parameters as written in the source. */
+export function paramsMatch(hint: readonly string[], params: readonly string[]): boolean {
+  if (hint.length !== params.length) return false;
+  return hint.every((h, i) => {
+    const a = normType(h, true);
+    const b = normType(params[i]!, false);
+    return a.base === b.base && a.arrays === b.arrays && (a.arity === null || a.arity === b.arity);
+  });
 }
 
 function contains(sym: SymbolInfo, line1: number): boolean {
   const l = line1 - 1;
   return sym.fullRange.startLine <= l && l <= sym.fullRange.endLine;
+}
+
+/** Declarations whose first line (annotations included) or name line is within two lines of `line`; the nearest if it is unique. */
+function nearest(group: readonly Scored[], line: number | null): Scored[] {
+  if (line === null || group.every((g) => g.lineInside === null)) return [];
+  const dist = (s: Scored): number => Math.min(Math.abs(s.sym.fullRange.startLine + 1 - line), Math.abs(s.sym.nameRange.startLine + 1 - line));
+  const close = group.filter((s) => dist(s) <= 2);
+  if (close.length <= 1) return close;
+  const best = Math.min(...close.map(dist));
+  const top = close.filter((s) => dist(s) === best);
+  return top.length === 1 ? top : [];
 }
 
 function rangeSize(sym: SymbolInfo): number {
@@ -245,9 +264,11 @@ function rangeSize(sym: SymbolInfo): number {
 
 function evaluate(ref: CodeRef, key: RefKey, file: CandidateFile, sym: SymbolInfo): Scored | null {
   if (!nameMatches(key, sym)) return null;
-  const line = file.via === 'path' ? file.mappedLine ?? ref.line : null;
+  // Lines are trusted from the file the path named; an anonymous function has nothing else to go by.
+  const line = file.via === 'path' || key.atLine === true ? file.mappedLine ?? ref.line : null;
   const lineInside = line !== null ? contains(sym, line) : null;
   const base = { file, sym, key, lineInside };
+  if (key.atLine === true && lineInside !== true) return null;
   if (key.thirdParty) return { ...base, score: 0, accepted: false, why: `${key.namespace ?? ''} is a framework/runtime namespace` };
   const c = containersCheck(key, file, sym);
   if (!c.ok) return { ...base, score: 0, accepted: false, why: c.why };
@@ -261,6 +282,11 @@ function evaluate(ref: CodeRef, key: RefKey, file: CandidateFile, sym: SymbolInf
   if (lineInside === true) score += 0.02;
   const why = [n.why, c.why].filter((w) => w !== '').join(', ');
   return { ...base, score: Math.max(0, Math.min(0.99, score)), accepted: true, why };
+}
+
+/** Whether a symbol of a file fits one interpretation (names, containers, namespace), ignoring lines. */
+export function symbolFits(key: RefKey, file: CandidateFile, sym: SymbolInfo): boolean {
+  return evaluate({ namespace: null, function: '', filePath: null, line: null }, key, file, sym)?.accepted === true;
 }
 
 function identity(s: Scored): string {
@@ -322,6 +348,7 @@ export function rankMatches(input: MatchInput): MatchOutcome {
     [...accepted.map((s) => toRanked(s, s === picked)), ...rejected.map((s) => toRanked(s, false))]
       .sort((a, b) => Number(b.accepted) - Number(a.accepted) || b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   const none = (reason: string): MatchOutcome => ({ location: null, candidates: candidates(null), reason });
+  const refuse = (reason: string): MatchOutcome => ({ ...none(reason), refused: true });
   const what = describeRef(ref);
 
   if (accepted.length === 0) {
@@ -333,7 +360,7 @@ export function rankMatches(input: MatchInput): MatchOutcome {
       const n = rejected.length;
       return none(`No match: ${n === 1 ? 'the only' : `all ${n}`} ${ref.function} found ${n === 1 ? 'contradicts' : 'contradict'} ${what} (${r.file.path}: ${r.why}).`);
     }
-    if (files.length === 0) return none(`No workspace file fits ${what} by path or ${keys.map((k) => LANG_NAME[k.family]).filter((v, i, a) => a.indexOf(v) === i).join('/')} naming convention.`);
+    if (files.length === 0) return none(`No workspace file fits ${what} by path or ${keys.map((k) => langName(k.family)).filter((v, i, a) => a.indexOf(v) === i).join('/')} naming convention.`);
     return none(`No symbol named ${ref.function} in ${files.length === 1 ? files[0]!.path : `the ${files.length} candidate files`}.`);
   }
 
@@ -397,16 +424,27 @@ export function rankMatches(input: MatchInput): MatchOutcome {
   if (group.length > 1) {
     const inside = group.filter((s) => s.lineInside === true);
     const byParams = hints.paramTypes !== null ? group.filter((s) => paramsMatch(hints.paramTypes!, s.sym.params)) : [];
+    const near = inside.length === 0 ? nearest(group, ref.line) : [];
     if (inside.length >= 1) {
       chosen = inside.sort((a, b) => rangeSize(a.sym) - rangeSize(b.sym))[0]!;
       overloadNote = `; of ${group.length} overloads, line ${ref.line ?? '?'} picks this one`;
     } else if (byParams.length === 1) {
       chosen = byParams[0]!;
       overloadNote = `; of ${group.length} overloads, the parameter types (${hints.paramTypes!.join(', ')}) pick this one`;
+    } else if (hints.paramTypes !== null && byParams.length === 0) {
+      return refuse(`No overload of ${what} takes (${hints.paramTypes.join(', ')}): ${group.map((g) => `(${g.sym.params.join(', ')})`).join(', ')}.`);
+    } else if (near.length === 1) {
+      chosen = near[0]!;
+      conf = Math.min(conf, 0.85);
+      overloadNote = `; of ${group.length} same-named declarations, this one starts ${Math.abs(near[0]!.sym.nameRange.startLine + 1 - (ref.line ?? 0))} line(s) from line ${ref.line ?? '?'}`;
+    } else if (group.some((g) => g.lineInside === false)) {
+      return refuse(`${group.length} declarations named ${ref.function} fit ${what} and line ${ref.line ?? '?'} is in none of them or next to one.`);
     } else {
       conf = Math.min(conf, 0.75);
       overloadNote = `; ${group.length} overloads share the name and nothing tells them apart, so this is the first declared`;
     }
+  } else if (hints.paramTypes !== null && chosen.sym.params.length > 0 && !paramsMatch(hints.paramTypes, chosen.sym.params) && chosen.lineInside !== true) {
+    return refuse(`${what} → ${displaySymbol(chosen.sym)} has parameters (${chosen.sym.params.join(', ')}), not (${hints.paramTypes.join(', ')}).`);
   } else if (chosen.lineInside === false) {
     conf = Math.min(conf, 0.8);
     overloadNote = `; line ${ref.line ?? '?'} is outside it (the file may have changed)`;
@@ -415,7 +453,7 @@ export function rankMatches(input: MatchInput): MatchOutcome {
   const how = s.file.via === 'path'
     ? `code.file.path resolved to ${s.file.path} by ${s.file.pathHow ?? 'path suffix'}${s.file.pathComponents > 0 && (s.file.pathHow ?? 'path suffix') === 'path suffix' ? ` (${s.file.pathComponents} trailing path component${s.file.pathComponents === 1 ? '' : 's'})` : ''}${s.file.mappedLine !== null && s.file.mappedLine !== ref.line ? `, mapped to line ${s.file.mappedLine}` : ''}`
     : s.file.via === 'convention'
-      ? `${LANG_NAME[s.key.family]} naming convention led to ${s.file.path}`
+      ? `${langName(s.key.family)} naming convention led to ${s.file.path}`
       : `a workspace search found it in ${s.file.path}`;
   const origin = s.file.symbols.origin === 'language-server' ? ' (symbols from the language server)' : s.file.symbols.origin === 'scanner' ? ' (Kotlin declaration scanner)' : '';
   const details = [s.why, ...lineNote].filter((w) => w !== '').join(', ');
@@ -439,38 +477,5 @@ export function rankMatches(input: MatchInput): MatchOutcome {
  * known runtime naming.
  */
 export function expectedRefFor(sym: SymbolInfo, file: { readonly path: string; readonly jvmName: string | null; readonly goImportPath?: string | null }): CodeRef | null {
-  const types = sym.containers.filter((c) => c.kind !== 'function').map((c) => c.name);
-  const fnName = sym.kind === 'type' ? null : sym.name;
-  if (fnName === null) return null;
-  const ref = (namespace: string | null, fn: string): CodeRef => ({ namespace, function: fn, filePath: null, line: null });
-  switch (sym.language) {
-    case 'java':
-    case 'kotlin': {
-      const pkg = sym.namespace !== null ? `${sym.namespace}.` : '';
-      if (types.length === 0) return file.jvmName !== null ? ref(`${pkg}${file.jvmName}`, fnName) : null;
-      return ref(`${pkg}${types.join('$')}`, sym.kind === 'constructor' ? '<init>' : fnName);
-    }
-    case 'csharp':
-      return ref(`${sym.namespace !== null ? `${sym.namespace}.` : ''}${types.join('+')}`, sym.kind === 'constructor' ? '.ctor' : fnName);
-    case 'python': {
-      const mod = pythonModulePath(file.path).filter((s) => s !== 'src');
-      const qual = sym.containers.flatMap((c) => (c.kind === 'function' ? [c.name, '<locals>'] : [c.name]));
-      return ref([...mod, ...qual].join('.'), fnName);
-    }
-    case 'go': {
-      const pkg = file.goImportPath ?? sym.namespace ?? '';
-      return ref(types.length > 0 ? `${pkg}.${types[0]}` : pkg, fnName);
-    }
-    case 'javascript':
-    case 'typescript':
-      return types.length > 0 ? ref(types.join('.'), fnName) : { namespace: null, function: fnName, filePath: file.path, line: sym.nameRange.startLine + 1 };
-    case 'ruby':
-      return types.length > 0 ? ref(types.join('::'), fnName) : null;
-    case 'php': {
-      const ns = sym.namespace !== null ? `${sym.namespace}\\` : '';
-      return types.length > 0 ? ref(`${ns}${types.join('\\')}`, fnName) : ref(sym.namespace, fnName);
-    }
-    default:
-      return null;
-  }
+  return sourceById(sym.language)?.lang.reverse(sym, file) ?? null;
 }

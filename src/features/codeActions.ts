@@ -8,7 +8,7 @@ import type { DocumentEntry, FunctionFindings, StatsStore, SurfaceServices } fro
 import type { FunctionStats } from '../shared/model';
 
 const SOURCE = 'Tempo Lens';
-const CODES = new Set(['slow', 'errors', 'caller-timeout', 'cache-stampede']);
+const CODES = new Set(['slow', 'errors', 'caller-timeout', 'cache-stampede', 'n-plus-one']);
 const TRACE_ID = /^[0-9a-f]{1,32}$/i;
 /** Build and configuration files bigger than this are not read for a quick fix. */
 const MAX_BUILD_FILE_BYTES = 512 * 1024;
@@ -151,6 +151,11 @@ export class TempoCodeActionProvider implements vscode.CodeActionProvider {
         if (token.isCancellationRequested) return [];
         if (fix) actions.push(...this.fixActions(document, diag, fix.result, fix.uris));
       }
+      // An N+1 finding's fix is reading its trace: its own "Open slowest trace", on the trace that shows the loop.
+      if (code === 'n-plus-one') {
+        actions.push(openSlowest(entry, diag, this.findings?.findingsFor(entry.stats)));
+        continue;
+      }
       // One "Open slowest trace" per method, whatever number of diagnostics it carries.
       const key = `${entry.stats.key}:${entry.nameRange.start.line}`;
       if (seen.has(key)) continue;
@@ -183,7 +188,11 @@ function openSlowest(entry: DocumentEntry, diag: vscode.Diagnostic, findings: Fu
   a.diagnostics = [diag];
   const code = codeOf(diag);
   // For an insight, the trace that shows it beats the slowest one.
-  const evidence = code === 'caller-timeout' ? findings?.callerTimeout?.exampleTraceIds : code === 'cache-stampede' ? findings?.cacheStampede?.exampleTraceIds : undefined;
+  const evidence =
+    code === 'caller-timeout' ? findings?.callerTimeout?.exampleTraceIds
+    : code === 'cache-stampede' ? findings?.cacheStampede?.exampleTraceIds
+    : code === 'n-plus-one' ? findings?.nPlusOne?.exampleTraceIds
+    : undefined;
   const id = [...(evidence ?? []), ...entry.stats.exampleTraceIds].find((t) => TRACE_ID.test(t));
   a.command =
     id !== undefined

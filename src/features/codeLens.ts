@@ -15,7 +15,11 @@ export function lensesFor(entries: readonly DocumentEntry[], store: Pick<StatsSt
   const why = error !== null ? `\nThe last refresh failed (${error.message.slice(0, 200)}); these figures are from the previous one.` : '';
   return models.map((m, i) => {
     const e = entries[i] as DocumentEntry;
-    return new vscode.CodeLens(e.nameRange, { title: m.title + stale, tooltip: m.tooltip + why, command: SHOW_FUNCTION_TRACES, arguments: [e.stats.codeRef, e.stats.service] });
+    // Above the first annotation/decorator/attribute, where the editor's own lenses sit (not between `@Cacheable` and the signature).
+    const top = e.fullRange0 !== null && e.fullRange0.startLine < e.nameRange.start.line
+      ? new vscode.Range(e.fullRange0.startLine, e.fullRange0.startCol, e.fullRange0.startLine, e.fullRange0.startCol)
+      : e.nameRange;
+    return new vscode.CodeLens(top, { title: m.title + stale, tooltip: m.tooltip + why, command: SHOW_FUNCTION_TRACES, arguments: [e.stats.codeRef, e.stats.service] });
   });
 }
 

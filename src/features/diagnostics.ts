@@ -1,4 +1,4 @@
-// Problems-panel diagnostics (`Tempo Lens`, codes slow/errors/caller-timeout/cache-stampede) for the methods of open files.
+// Problems-panel diagnostics (`Tempo Lens`, codes slow/errors/caller-timeout/cache-stampede/n-plus-one) for the methods of open files.
 import * as vscode from 'vscode';
 import type { Thresholds } from '../core/format';
 import { thresholdInsights } from '../core/insights/thresholds';
@@ -127,7 +127,7 @@ export class DiagnosticsController implements vscode.Disposable {
     if (this.insights) {
       for (const e of entries) {
         for (const i of this.insights.insightsFor(e)) {
-          if (i.kind === 'caller-timeout' || i.kind === 'cache-stampede') out.push(make(e, i.kind, plain(i.message, 400)));
+          if (i.kind === 'caller-timeout' || i.kind === 'cache-stampede' || i.kind === 'n-plus-one') out.push(make(e, i.kind, plain(i.message, 400)));
         }
       }
     }

@@ -6,7 +6,7 @@ import { commandLink, escapeMarkdown, externalLink } from '../core/markdown';
 import { codeRefCondition, spanSet } from '../core/traceql';
 import type { Config } from '../host/config';
 import type { DocumentEntry, DrillDownResult, StatsStore, SurfaceServices } from '../host/statsStore';
-import type { SpanHit } from '../shared/model';
+import type { FunctionStats, Insight, SpanHit } from '../shared/model';
 
 /** The only commands a hover link may run. */
 export const HOVER_COMMANDS = ['tempoLens.openTrace', 'tempoLens.showFunctionTraces', 'tempoLens.searchTraces', 'tempoLens.explainMatch'] as const;
@@ -46,18 +46,35 @@ export function topMessages(errors: readonly SpanHit[]): { message: string; coun
   return [...counts].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count);
 }
 
-export function hoverMarkdown(entries: readonly DocumentEntry[], thresholds: Thresholds, links: HoverLinkSettings, drills: ReadonlyMap<DocumentEntry, DrillDownResult> = new Map()): vscode.MarkdownString {
+/** Trace-detector findings of a method (the insight runner): their evidence, and one "related" line. */
+export interface HoverInsightSource {
+  findingsFor(stats: Pick<FunctionStats, 'codeRef' | 'service'>): { readonly insights: readonly Insight[]; readonly related: string | null } | undefined;
+}
+
+export function hoverMarkdown(
+  entries: readonly DocumentEntry[],
+  thresholds: Thresholds,
+  links: HoverLinkSettings,
+  drills: ReadonlyMap<DocumentEntry, DrillDownResult> = new Map(),
+  insights?: HoverInsightSource,
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };
   md.supportHtml = false;
   entries.forEach((e, i) => {
     if (i > 0) md.appendMarkdown('\n\n---\n\n');
-    md.appendMarkdown(section(e, thresholds, links, drills.get(e)));
+    md.appendMarkdown(section(e, thresholds, links, drills.get(e), insights?.findingsFor(e.stats)));
   });
   return md;
 }
 
-function section(e: DocumentEntry, thresholds: Thresholds, links: HoverLinkSettings, drill: DrillDownResult | undefined): string {
+function section(
+  e: DocumentEntry,
+  thresholds: Thresholds,
+  links: HoverLinkSettings,
+  drill: DrillDownResult | undefined,
+  findings: { readonly insights: readonly Insight[]; readonly related: string | null } | undefined,
+): string {
   const s = e.stats;
   const label = formatWindowLength(s.window);
   const lines: string[] = [];
@@ -96,6 +113,13 @@ function section(e: DocumentEntry, thresholds: Thresholds, links: HoverLinkSetti
     for (const te of top.slice(0, 3)) lines.push(`- ${escapeMarkdown(te.message, 160)} ×${formatCount(te.count)}`);
     lines.push('');
   }
+  if (findings !== undefined && findings.insights.length > 0) {
+    lines.push('**Trace insights**', '');
+    for (const i of findings.insights) lines.push(`- \`${i.kind}\` ${escapeMarkdown(i.message, 400)}`);
+    lines.push('');
+  }
+  // Findings elsewhere that concern this method (it gave up first, it calls the cached method): one line, no diagnostic.
+  if (findings?.related) lines.push(`*${escapeMarkdown(findings.related, 300)}*`, '');
   if (e.reason) lines.push(`*Matched:* ${escapeMarkdown(e.reason, 240)} ${commandLink('$(question) Explain', 'tempoLens.explainMatch', [{ codeRef: s.codeRef, service: s.service }], 'Why this method? Candidates and the rule that picked it')}`, '');
 
   const actions: string[] = [];
@@ -125,7 +149,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 export class TempoHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly store: StatsStore, private readonly config: Config) {}
+  constructor(private readonly store: StatsStore, private readonly config: Config, private readonly insights?: HoverInsightSource) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     if (!this.store.hasEntries(document)) return undefined;
@@ -146,10 +170,10 @@ export class TempoHoverProvider implements vscode.HoverProvider {
     );
     if (token.isCancellationRequested) return undefined;
     const cfg = this.config.current;
-    return new vscode.Hover(hoverMarkdown(hit, this.store.thresholds, { grafanaUrl: cfg.grafanaUrl, grafanaDatasourceUid: cfg.grafanaDatasourceUid }, drills), (hit[0] as DocumentEntry).nameRange);
+    return new vscode.Hover(hoverMarkdown(hit, this.store.thresholds, { grafanaUrl: cfg.grafanaUrl, grafanaDatasourceUid: cfg.grafanaDatasourceUid }, drills, this.insights), (hit[0] as DocumentEntry).nameRange);
   }
 }
 
-export function registerHover(context: vscode.ExtensionContext, services: SurfaceServices): void {
-  context.subscriptions.push(vscode.languages.registerHoverProvider({ scheme: 'file' }, new TempoHoverProvider(services.store, services.config)));
+export function registerHover(context: vscode.ExtensionContext, services: SurfaceServices, insights?: HoverInsightSource): void {
+  context.subscriptions.push(vscode.languages.registerHoverProvider({ scheme: 'file' }, new TempoHoverProvider(services.store, services.config, insights)));
 }

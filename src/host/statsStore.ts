@@ -10,7 +10,8 @@ import { NO_HINTS } from '../core/codeRef';
 import { WorkspaceIndex } from './workspaceIndex';
 import { FileStatsSource } from '../tempo/files';
 import { TempoStatsSource } from '../tempo/statsSource';
-import { clientTraceFetch, insightsFromTraces, sampleInsights, TraceCache, type FunctionFindings, type InsightTraceFetch } from '../tempo/insightsSource';
+import { clientTraceFetch, insightsFromTraces, sampleInsights, type FunctionFindings, type InsightTraceFetch } from '../tempo/insightsSource';
+import { TraceSampleCache } from '../tempo/traceSamples';
 import type { TempoQueries } from '../tempo/client';
 import type { Services } from './services';
 import type { Logger } from './log';
@@ -31,6 +32,8 @@ export interface StoreSource {
 /** CodeRef → workspace location, with the reason when it did not land. */
 export interface StoreLocator {
   locate(ref: CodeRef, service: string | null, signal: AbortSignal): Promise<{ location: CodeLocation | null; reason: string }>;
+  /** A whole refresh's references in one batch (off the extension host's thread); absent → `locate` one by one. */
+  locateAll?(refs: readonly { readonly ref: CodeRef; readonly service: string | null }[], signal: AbortSignal): Promise<{ location: CodeLocation | null; reason: string }[]>;
   /** Fires when the workspace index changed (files added/removed): mappings must be recomputed. */
   readonly onDidChange?: vscode.Event<void>;
 }
@@ -393,7 +396,18 @@ export class StatsStore implements vscode.Disposable {
   private async locateAll(snap: StatsSnapshot, prev: StatsSnapshot | null, thresholds: Thresholds, signal: AbortSignal): Promise<LocatedFunction[]> {
     // Matching once per refresh; every document open later is a hash lookup.
     const located = new Map<string, { location: CodeLocation | null; reason: string }>();
-    for (const stats of snap.functions) {
+    const batch = this.deps.locator.locateAll;
+    if (batch) {
+      const wanted = snap.functions.filter((f) => f.calls > 0);
+      try {
+        const results = await batch.call(this.deps.locator, wanted.map((f) => ({ ref: f.codeRef, service: f.service })), signal);
+        wanted.forEach((f, i) => located.set(functionKey(f), results[i] ?? { location: null, reason: 'not matched' }));
+      } catch (e) {
+        if (signal.aborted) return [];
+        for (const f of wanted) located.set(functionKey(f), { location: null, reason: `matching failed: ${errorMessage(e)}` });
+      }
+    }
+    for (const stats of batch ? [] : snap.functions) {
       if (stats.calls <= 0) continue;
       if (signal.aborted) return [];
       try {
@@ -702,6 +716,12 @@ export class IndexLocator implements StoreLocator, StoreSymbols, vscode.Disposab
     }
   }
 
+  async locateAll(refs: readonly { readonly ref: CodeRef; readonly service: string | null }[], signal: AbortSignal): Promise<{ location: CodeLocation | null; reason: string }[]> {
+    const r = await this.index.locateAll(refs, signal);
+    if (!r) return refs.map(() => ({ location: null, reason: 'no local workspace folder is indexed' }));
+    return r.map((x) => ({ location: x.location, reason: x.location?.reason ?? x.reason }));
+  }
+
   async symbolsOf(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<readonly StoreSymbol[]> {
     const r = await this.index.symbolsOf(document, token);
     if (!r || token.isCancellationRequested) return [];
@@ -778,8 +798,10 @@ export interface InsightRunnerDeps {
   fetchTrace(traceId: string, signal: AbortSignal): ReturnType<InsightTraceFetch> | undefined;
   /** Methods analysed per refresh (the worst of the open files first). Default 12. */
   readonly maxMethods?: number;
-  /** Traces fetched per method. Default 20. */
+  /** Traces taken per method. Default 10. */
   readonly tracesPerMethod?: number;
+  /** Distinct traces per round in all. Default 60. */
+  readonly maxTraces?: number;
   /**
    * When the source is trace files: the traces of its last load not analysed yet (null once they
    * were handed over); undefined when the source is Tempo (traces are sampled per method instead).
@@ -807,14 +829,15 @@ export class InsightRunner implements vscode.Disposable {
   private running = false;
   /** A request arrived while a round was running: run again after it. */
   private rerun = false;
-  private readonly traces: TraceCache;
+  /** Shared by every round and detector: a trace is fetched once while kept (a complete trace does not change). */
+  private readonly traces: TraceSampleCache;
   /** The last findings came from trace files (replaced wholesale when the source goes back to Tempo). */
   private fromFiles = false;
   /** Settles when the current round of analysis is done (tests wait on it). */
   private idle: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: StatsStore, private readonly deps: InsightRunnerDeps) {
-    this.traces = new TraceCache((id, signal) => deps.fetchTrace(id, signal), 300, (id, e) => deps.log.debug(`trace ${id} not fetched: ${errorMessage(e)}`));
+    this.traces = new TraceSampleCache((id, signal) => deps.fetchTrace(id, signal), { onError: (id, e) => deps.log.debug(`trace ${id} not fetched: ${errorMessage(e)}`) });
     this.disposables.push(
       this._onDidChange,
       store.onDidChange(() => this.schedule()),
@@ -902,7 +925,8 @@ export class InsightRunner implements vscode.Disposable {
             { drillDown: (ref, service) => this.store.drillDown(ref, service), fetchTrace: (id, s) => this.traces.get(id, s) },
             {
               maxFunctions: max,
-              tracesPerFunction: this.deps.tracesPerMethod ?? 20,
+              tracesPerFunction: this.deps.tracesPerMethod ?? 10,
+              maxTraces: this.deps.maxTraces ?? 60,
               concurrency: 3,
               timeoutMs: 120_000,
               onSkip: (t, e) => this.deps.log.debug(`insights for ${t.codeRef.function} skipped: ${errorMessage(e)}`),

@@ -1,17 +1,16 @@
-// VS Code workspace index: source files from findFiles (files.exclude honoured), kept current by a watcher (with a change event), open documents read from memory, matched by the core matcher.
-import { readFileSync, statSync } from 'node:fs';
+// VS Code workspace index: source files from findFiles (files.exclude honoured), kept current by a watcher (with a change event); extraction and matching run in the mapping worker, unsaved buffers are sent to it.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
+import { sourceGlob } from '../core/lang/registry';
 import type { ContainerKind, FileSymbols, Range0, SourceLanguage, SymbolContainer, SymbolInfo } from '../core/match';
 import type { CodeRef } from '../shared/model';
-import { SymbolExtractor } from '../symbols/extractor';
-import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping, type SourceAccess } from '../symbols/resolver';
+import { MapWorkerClient, type LocateRequest } from '../symbols/mapClient';
+import { SKIPPED_DIRS, type ExplainResult, type PathMapping } from '../symbols/resolver';
 import { languageOfPath } from '../symbols/types';
-import { parseJsonc } from '../symbols/workspaceMatcher';
 import type { Logger } from './log';
 
-const SOURCE_GLOB = '**/*.{java,kt,kts,py,cs,go,js,jsx,mjs,cjs,ts,tsx,mts,cts,rb,php}';
+const SOURCE_GLOB = sourceGlob();
 /** Upper bound of indexed files; a larger workspace is indexed partially (and says so in the log). */
 const MAX_FILES = 200_000;
 /** The index is built once; a findFiles that takes longer than this gives up (bounded like every async path). */
@@ -20,8 +19,6 @@ const BUILD_TIMEOUT_MS = 60_000;
 export interface WorkspaceIndexOptions {
   readonly log: Logger;
   readonly pathMappings: () => readonly PathMapping[];
-  /** Shared extractor (the surfaces use the same cache); a new one when absent. */
-  readonly extractor?: SymbolExtractor;
 }
 
 /** Source files (workspace-relative, `/`) that appeared, disappeared or changed on disk since the last event. */
@@ -47,35 +44,9 @@ function skipped(rel: string): boolean {
   return rel.split('/').some((seg, i, all) => i < all.length - 1 && (SKIPPED_DIRS.has(seg) || seg.startsWith('.')));
 }
 
-/** Reads open documents from memory (unsaved edits count) and everything else from disk. */
-class EditorAccess implements SourceAccess {
-  constructor(private readonly root: string) {}
-
-  private doc(rel: string): vscode.TextDocument | undefined {
-    const abs = path.join(this.root, rel);
-    return vscode.workspace.textDocuments.find((d) => d.uri.scheme !== 'git' && d.uri.fsPath === abs);
-  }
-
-  read(rel: string): string | null {
-    const d = this.doc(rel);
-    if (d) return d.getText();
-    try {
-      return readFileSync(path.join(this.root, rel), 'utf8');
-    } catch {
-      return null;
-    }
-  }
-
-  version(rel: string): string | number | undefined {
-    const d = this.doc(rel);
-    if (d) return d.isDirty ? `doc:${d.version}` : `doc:${d.version}:saved`;
-    try {
-      const st = statSync(path.join(this.root, rel));
-      return `${st.mtimeMs}:${st.size}`;
-    } catch {
-      return undefined;
-    }
-  }
+/** The version key of a document's text (the same text → the same key, so the worker's cache answers). */
+function docVersion(d: vscode.TextDocument): string {
+  return d.isDirty ? `doc:${d.version}` : `doc:${d.version}:saved`;
 }
 
 const KIND_MAP: Partial<Record<vscode.SymbolKind, ContainerKind>> = {
@@ -111,9 +82,12 @@ export function fromDocumentSymbols(symbols: readonly vscode.DocumentSymbol[], l
 }
 
 export class WorkspaceIndex implements vscode.Disposable {
-  readonly extractor: SymbolExtractor;
-  private resolver: SymbolResolver | null = null;
-  private building: Promise<SymbolResolver | null> | null = null;
+  private client: MapWorkerClient | null = null;
+  private building: Promise<MapWorkerClient | null> | null = null;
+  /** Documents edited since their text was last sent to the worker (sent before the next lookup). */
+  private readonly edited = new Set<vscode.TextDocument>();
+  /** Last symbols per document, by version: the surfaces ask often, the worker is asked once per version. */
+  private readonly docSymbols = new Map<string, { readonly version: string; readonly value: Promise<DocumentSymbols | null> }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly controller = new AbortController();
   private readonly _onDidChange = new vscode.EventEmitter<IndexChange>();
@@ -127,26 +101,28 @@ export class WorkspaceIndex implements vscode.Disposable {
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: WorkspaceIndexOptions) {
-    this.extractor = opts.extractor ?? new SymbolExtractor();
     const watcher = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
     this.disposables.push(
       watcher,
       this._onDidChange,
-      watcher.onDidCreate((u) => this.withRel(u, (r, rel) => {
+      watcher.onDidCreate((u) => this.withRel(u, (c, rel) => {
         if (skipped(rel)) return;
-        r.addFile(rel);
+        c.filesChanged([rel], [], []);
         this.note('added', rel);
       })),
-      watcher.onDidDelete((u) => this.withRel(u, (r, rel) => {
-        if (!r.has(rel)) return;
-        r.removeFile(rel);
+      watcher.onDidDelete((u) => this.withRel(u, (c, rel) => {
+        c.filesChanged([], [rel], []);
         this.note('removed', rel);
       })),
-      watcher.onDidChange((u) => this.withRel(u, (r, rel) => {
-        r.touchFile(rel);
-        if (r.has(rel)) this.note('changed', rel);
+      watcher.onDidChange((u) => this.withRel(u, (c, rel) => {
+        c.filesChanged([], [], [rel]);
+        this.note('changed', rel);
       })),
-      vscode.workspace.onDidChangeTextDocument((e) => this.withRel(e.document.uri, (r, rel) => r.touchFile(rel))),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.scheme === 'file') this.edited.add(e.document);
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => this.edited.add(d)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.edited.add(d)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.reset();
         this.pending.reset = true;
@@ -176,17 +152,30 @@ export class WorkspaceIndex implements vscode.Disposable {
     return f ? f.uri.fsPath : null;
   }
 
-  private withRel(uri: vscode.Uri, fn: (r: SymbolResolver, rel: string) => void): void {
+  private withRel(uri: vscode.Uri, fn: (c: MapWorkerClient, rel: string) => void): void {
     const root = this.root;
-    if (!this.resolver || !root || uri.scheme !== 'file') return;
+    if (!this.client || !root || uri.scheme !== 'file') return;
     const rel = path.relative(root, uri.fsPath).split(path.sep).join('/');
     if (rel.startsWith('..') || path.isAbsolute(rel)) return;
-    fn(this.resolver, rel);
+    fn(this.client, rel);
   }
 
   private reset(): void {
-    this.resolver = null;
+    const old = this.client;
+    this.client = null;
     this.building = null;
+    this.docSymbols.clear();
+    void old?.dispose();
+  }
+
+  /** Unsaved buffers replace the disk text in the worker; saved or closed ones go back to the disk. */
+  private flushEdits(c: MapWorkerClient): void {
+    for (const d of this.edited) {
+      const rel = this.relative(d.uri);
+      if (rel === null) continue;
+      c.setOverlay(rel, d.isDirty && !d.isClosed ? d.getText() : null, docVersion(d));
+    }
+    this.edited.clear();
   }
 
   /** Workspace-relative path with `/`, or null when outside the indexed folder. */
@@ -197,8 +186,13 @@ export class WorkspaceIndex implements vscode.Disposable {
     return rel.startsWith('..') || path.isAbsolute(rel) ? null : rel;
   }
 
-  /** Builds the file index once (findFiles honours files.exclude); later calls share the result. */
-  ready(token?: vscode.CancellationToken): Promise<SymbolResolver | null> {
+  /** Builds the file index once (findFiles honours files.exclude) and starts the worker on it; later calls share the result. */
+  ready(token?: vscode.CancellationToken): Promise<MapWorkerClient | null> {
+    // A worker that crashed (out of memory, a grammar fault) is replaced on the next lookup.
+    if (this.client !== null && !this.client.alive) {
+      this.opts.log.warn('mapping worker stopped; starting a new one');
+      this.reset();
+    }
     this.building ??= this.build().catch((e: unknown) => {
       this.opts.log.warn(`workspace index failed: ${e instanceof Error ? e.message : String(e)}`);
       this.building = null;
@@ -211,7 +205,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     ]);
   }
 
-  private async build(): Promise<SymbolResolver | null> {
+  private async build(): Promise<MapWorkerClient | null> {
     const root = this.root;
     if (!root) return null;
     const started = Date.now();
@@ -224,40 +218,15 @@ export class WorkspaceIndex implements vscode.Disposable {
         vscode.workspace.findFiles('**/go.mod', undefined, 1000, cts.token),
         vscode.workspace.findFiles('**/tsconfig*.json', undefined, 1000, cts.token),
       ]);
-      const resolver = new SymbolResolver({ extractor: this.extractor, access: new EditorAccess(root), root: root.split(path.sep).join('/'), pathMappings: this.opts.pathMappings() });
-      const langs = new Set<SourceLanguage>();
-      for (const u of sources) {
-        const rel = this.relative(u);
-        if (rel === null || skipped(rel)) continue;
-        resolver.addFile(rel);
-        const l = languageOfPath(rel);
-        if (l) langs.add(l);
+      const rels = (list: readonly vscode.Uri[]): string[] => list.map((u) => this.relative(u)).filter((r): r is string => r !== null && !skipped(r));
+      const client = await MapWorkerClient.fromFiles(root, rels(sources), { goMods: rels(goMods), tsconfigs: rels(tsconfigs), pathMappings: this.opts.pathMappings() });
+      if (this.controller.signal.aborted) {
+        await client.dispose();
+        return null;
       }
-      for (const u of goMods) {
-        const rel = this.relative(u);
-        if (rel === null || skipped(rel)) continue;
-        const m = /^\s*module\s+(\S+)/m.exec(new TextDecoder().decode(await vscode.workspace.fs.readFile(u)));
-        if (m) resolver.setGoModule(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), m[1]!);
-      }
-      for (const u of tsconfigs) {
-        const rel = this.relative(u);
-        if (rel === null || skipped(rel)) continue;
-        try {
-          const json = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(u))) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
-          const dir = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
-          const co = json.compilerOptions ?? {};
-          if (typeof co.outDir === 'string') {
-            const j = (p: string): string => path.posix.normalize(path.posix.join(dir, p)).replace(/^\.$/, '');
-            resolver.addTsconfig(dir, j(co.outDir), j(typeof co.rootDir === 'string' ? co.rootDir : 'src'));
-          }
-        } catch {
-          // A tsconfig that does not parse contributes no outDir mapping.
-        }
-      }
-      await this.extractor.prepareAll(langs, this.controller.signal);
-      this.resolver = resolver;
-      this.opts.log.info(`workspace index: ${resolver.size} source files in ${Date.now() - started} ms`);
-      return resolver;
+      this.client = client;
+      this.opts.log.info(`workspace index: ${client.fileCount} source files in ${Date.now() - started} ms (mapping runs in a worker thread)`);
+      return client;
     } finally {
       clearTimeout(timer);
       cts.dispose();
@@ -266,59 +235,96 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** Applies new `tempoLens.pathMappings`. */
   updatePathMappings(): void {
-    this.resolver?.setPathMappings(this.opts.pathMappings());
+    this.client?.setPathMappings(this.opts.pathMappings());
   }
 
   /**
-   * Symbols of a document from its in-memory text: tree-sitter/Kotlin scanner when the language
-   * has one, else the language server's document symbols (`vscode.executeDocumentSymbolProvider`).
+   * Symbols of a document from its in-memory text: tree-sitter/Kotlin scanner (in the worker) when
+   * the language has one, else the language server's document symbols
+   * (`vscode.executeDocumentSymbolProvider`).
    */
   async symbolsOf(document: vscode.TextDocument, token?: vscode.CancellationToken): Promise<DocumentSymbols | null> {
-    const resolver = await this.ready(token);
+    const client = await this.ready(token);
     const rel = this.relative(document.uri) ?? document.uri.fsPath.split(path.sep).join('/');
     const lang = languageOfPath(rel);
     if (lang !== null) {
-      // Same version key as EditorAccess, so the matcher and the surfaces share one extraction per document version.
-      const file = await this.extractor.extract(rel, document.getText(), document.isDirty ? `doc:${document.version}` : `doc:${document.version}:saved`, this.controller.signal);
-      if (!file) return null;
-      return { rel, file, goImportPath: resolver && lang === 'go' ? resolver.goImportPathOf(rel) : null };
+      if (!client) return null;
+      const version = docVersion(document);
+      const hit = this.docSymbols.get(rel);
+      if (hit && hit.version === version) return hit.value;
+      const value = client.symbols(rel, document.getText(), version).then(({ file, goImportPath }) => (file ? { rel, file, goImportPath } : null));
+      this.docSymbols.set(rel, { version, value });
+      value.catch(() => this.docSymbols.delete(rel));
+      return value;
     }
     const ls = await vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>('vscode.executeDocumentSymbolProvider', document.uri);
     if (!ls || ls.length === 0 || !('children' in ls[0]!)) return null;
     const file: FileSymbols = { language: 'other', jvmName: null, symbols: fromDocumentSymbols(ls, 'other'), origin: 'language-server' };
-    resolver?.setExternalSymbols(rel, file);
-    if (resolver && !resolver.has(rel)) resolver.addFile(rel);
+    client?.setExternalSymbols(rel, file);
     return { rel, file, goImportPath: null };
   }
 
   /** Where a code reference lands, with candidates and the reason. */
   async explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS, token?: vscode.CancellationToken): Promise<ExplainResult | null> {
-    const resolver = await this.ready(token);
-    if (!resolver) return null;
+    const client = await this.ready(token);
+    if (!client) return null;
     await this.prefetchLanguageServerSymbols(ref);
-    return resolver.explain(ref, service, hints);
+    this.flushEdits(client);
+    const ctl = new AbortController();
+    const sub = token?.onCancellationRequested(() => ctl.abort());
+    try {
+      return await this.fileFallback(ref, await client.explain(ref, service, hints, ctl.signal));
+    } finally {
+      sub?.dispose();
+    }
+  }
+
+  /** A batch of references resolved in the worker (one round trip, results in chunks); rejects with AbortError when `signal` fires. */
+  async locateAll(items: readonly LocateRequest[], signal: AbortSignal): Promise<ExplainResult[] | null> {
+    const client = await this.ready();
+    if (!client) return null;
+    signal.throwIfAborted();
+    this.flushEdits(client);
+    return client.locateAll(items, signal);
   }
 
   /** For a `code.file.path` in a language without an extractor, ask the language server once. */
   private async prefetchLanguageServerSymbols(ref: CodeRef): Promise<void> {
-    const root = this.root;
-    if (ref.filePath === null || root === null || languageOfPath(ref.filePath) !== null) return;
-    const comps = ref.filePath.replace(/\\/g, '/').split('/').filter((c) => c !== '');
+    if (ref.filePath === null || languageOfPath(ref.filePath) !== null) return;
+    const uri = await this.uniqueFileFor(ref.filePath);
+    if (uri) await this.symbolsOf(await vscode.workspace.openTextDocument(uri));
+  }
+
+  /** The one workspace file whose trailing path components match `filePath` (longest suffix first); null when none or several. */
+  private async uniqueFileFor(filePath: string): Promise<vscode.Uri | null> {
+    if (this.root === null) return null;
+    const comps = filePath.replace(/\\/g, '/').split('/').filter((c) => c !== '' && c !== '.');
     for (let k = Math.min(comps.length, 6); k >= 1; k--) {
       const found = await vscode.workspace.findFiles(`**/${comps.slice(comps.length - k).join('/')}`, undefined, 2);
-      if (found.length === 1) {
-        const doc = await vscode.workspace.openTextDocument(found[0]!);
-        await this.symbolsOf(doc);
-        return;
-      }
-      if (found.length === 0) continue;
-      return;
+      if (found.length === 1) return this.relative(found[0]!) !== null ? found[0]! : null;
+      if (found.length > 1) return null;
     }
+    return null;
+  }
+
+  /**
+   * "Go to code" for a language with neither an extractor nor a language server: the file named by
+   * `code.file.path` (when it is a workspace file) at `code.line.number`, said to be a plain file
+   * position rather than a matched method.
+   */
+  private async fileFallback(ref: CodeRef, r: ExplainResult): Promise<ExplainResult> {
+    if (r.location !== null || ref.filePath === null || languageOfPath(ref.filePath) !== null) return r;
+    const uri = await this.uniqueFileFor(ref.filePath);
+    const rel = uri ? this.relative(uri) : null;
+    if (rel === null) return r;
+    const reason = `${ref.filePath} is ${rel} in this workspace; no symbol extractor or language server knows its language, so this is the reported line ${ref.line ?? 1}, not a matched method.`;
+    return { ...r, location: { file: rel, line: ref.line ?? 1, symbol: ref.function, confidence: 0.5, reason }, reason };
   }
 
   dispose(): void {
     if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
     this.controller.abort();
+    this.reset();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

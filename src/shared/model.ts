@@ -143,7 +143,7 @@ export interface CodeLocation {
   readonly reason: string;
 }
 
-export type InsightKind = 'slow' | 'errors' | 'caller-timeout' | 'cache-stampede';
+export type InsightKind = 'slow' | 'errors' | 'caller-timeout' | 'cache-stampede' | 'n-plus-one';
 
 export interface Insight {
   readonly kind: InsightKind;

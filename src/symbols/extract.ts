@@ -1,6 +1,8 @@
 // Extracts functions/methods/constructors/types with containers, ranges, parameters and annotations from one file via tree-sitter queries.
 import type { Node, Query, QueryMatch } from '@vscode/tree-sitter-wasm';
 import type { ContainerKind, FileSymbols, Range0, SourceLanguage, SymbolContainer, SymbolInfo, SymbolKind } from '../core/match';
+import { grammarForPath, sourceById } from '../core/lang/registry';
+import { supertypesOf } from '../core/lang/supers';
 import type { GrammarId, TreeSitterRuntime } from './treeSitter';
 
 type DefKind = 'type' | 'module' | 'method' | 'ctor' | 'fn' | 'smethod' | 'anon' | 'ns' | 'fsns' | 'pkg';
@@ -9,90 +11,6 @@ type DefKind = 'type' | 'module' | 'method' | 'ctor' | 'fn' | 'smethod' | 'anon'
 // (almost) nothing per symbol: @params (parameter list), @mods (Java modifiers), @deco (annotations,
 // attribute lists, decorators), @mod (C# modifier keywords), @static (PHP), @tparams (type
 // parameters), @recv (Go receiver), @body (PHP namespace body), @outer (Python decorated_definition).
-
-const JAVA_QUERY = `
-(package_declaration [(scoped_identifier) (identifier)] @pkg)
-(class_declaration (modifiers)? @mods name: (identifier) @name (type_parameters)? @tparams) @type
-(interface_declaration (modifiers)? @mods name: (identifier) @name (type_parameters)? @tparams) @type
-(enum_declaration (modifiers)? @mods name: (identifier) @name) @type
-(record_declaration (modifiers)? @mods name: (identifier) @name (type_parameters)? @tparams) @type
-(annotation_type_declaration (modifiers)? @mods name: (identifier) @name) @type
-(method_declaration (modifiers)? @mods name: (identifier) @name parameters: (_) @params) @method
-(constructor_declaration (modifiers)? @mods name: (identifier) @name parameters: (_) @params) @ctor
-(compact_constructor_declaration (modifiers)? @mods name: (identifier) @name) @ctor
-(object_creation_expression (class_body) @anon)
-`;
-
-const PYTHON_QUERY = `
-(class_definition name: (identifier) @name) @type
-(function_definition name: (identifier) @name parameters: (_) @params) @fn
-(decorated_definition definition: (class_definition name: (identifier) @name) @type) @outer
-(decorated_definition definition: (function_definition name: (identifier) @name parameters: (_) @params) @fn) @outer
-(decorated_definition (decorator) @deco) @decoOwner
-`;
-
-const CSHARP_QUERY = `
-(namespace_declaration name: (_) @name) @ns
-(file_scoped_namespace_declaration name: (_) @name) @fsns
-(class_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name (type_parameter_list)? @tparams) @type
-(struct_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name (type_parameter_list)? @tparams) @type
-(interface_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name (type_parameter_list)? @tparams) @type
-(record_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name (type_parameter_list)? @tparams) @type
-(enum_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name) @type
-(method_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name parameters: (_) @params) @method
-(constructor_declaration (attribute_list)* @deco (modifier)* @mod name: (identifier) @name parameters: (_) @params) @ctor
-(local_function_statement (attribute_list)* @deco (modifier)* @mod name: (identifier) @name parameters: (_) @params) @fn
-`;
-
-const GO_QUERY = `
-(package_clause (package_identifier) @pkg)
-(function_declaration name: (identifier) @name parameters: (_) @params) @fn
-(method_declaration receiver: (_) @recv name: (field_identifier) @name parameters: (_) @params) @method
-(type_spec name: (type_identifier) @name) @type
-`;
-
-const JS_FN_VALUE = `[(arrow_function parameters: (_) @params) (arrow_function parameter: (_) @params) (function_expression parameters: (_) @params)]`;
-
-const JS_COMMON = `
-(function_declaration name: (identifier) @name parameters: (_) @params) @fn
-(generator_function_declaration name: (identifier) @name parameters: (_) @params) @fn
-(method_definition name: (_) @name parameters: (_) @params) @method
-(variable_declarator name: (identifier) @name value: ${JS_FN_VALUE}) @fn
-(assignment_expression left: (member_expression property: (property_identifier) @name) right: ${JS_FN_VALUE}) @fn
-(pair key: (property_identifier) @name value: ${JS_FN_VALUE}) @fn
-`;
-
-const JS_QUERY = `${JS_COMMON}
-(class_declaration (decorator)* @deco name: (identifier) @name) @type
-(class (decorator)* @deco name: (identifier) @name) @type
-(field_definition property: (property_identifier) @name value: ${JS_FN_VALUE}) @method
-`;
-
-const TS_QUERY = `${JS_COMMON}
-(class_declaration (decorator)* @deco name: (type_identifier) @name (type_parameters)? @tparams) @type
-(abstract_class_declaration (decorator)* @deco name: (type_identifier) @name (type_parameters)? @tparams) @type
-(class (decorator)* @deco name: (type_identifier) @name (type_parameters)? @tparams) @type
-(public_field_definition name: (property_identifier) @name value: ${JS_FN_VALUE}) @method
-`;
-
-const RUBY_QUERY = `
-(module name: (_) @name) @module
-(class name: (_) @name) @type
-(method name: (_) @name parameters: (_)? @params) @method
-(singleton_method name: (_) @name parameters: (_)? @params) @smethod
-(singleton_class (body_statement (method name: (_) @name parameters: (_)? @params) @smethod))
-(singleton_class (method name: (_) @name parameters: (_)? @params) @smethod)
-`;
-
-const PHP_QUERY = `
-(namespace_definition name: (namespace_name) @name body: (_)? @body) @ns
-(class_declaration (attribute_list)* @deco name: (name) @name) @type
-(interface_declaration (attribute_list)* @deco name: (name) @name) @type
-(trait_declaration (attribute_list)* @deco name: (name) @name) @type
-(enum_declaration (attribute_list)* @deco name: (name) @name) @type
-(method_declaration (attribute_list)* @deco (static_modifier)? @static name: (name) @name parameters: (_) @params) @method
-(function_definition (attribute_list)* @deco name: (name) @name parameters: (_) @params) @fn
-`;
 
 interface GrammarSpec {
   readonly grammar: GrammarId;
@@ -107,65 +25,16 @@ interface GrammarSpec {
   readonly deepGate: RegExp | null;
   /** Instead of maxDepth/deepGate: the depth bound computed from the text (Python, where indentation is structure). */
   readonly depthOf?: (text: string) => number;
+  readonly params: (text: string) => string[];
 }
 
-/** Grammar and query per file extension family; TSX files use the tsx grammar with the TS query. */
+/** Grammar and query of a file, from its language's spec (lang/registry.ts); null when the language is read by a scanner. */
 export function grammarFor(language: SourceLanguage, path: string): GrammarSpec | null {
-  switch (language) {
-    case 'java': return { grammar: 'java', language, query: JAVA_QUERY, maxDepth: 7, deepGate: /\bnew\s+[\w.$<>[\], ]+\([^;]*?\)\s*\{|^(?: {12,}|\t{3,})[\w@ ]*\b(?:class|interface|enum|record)\s/m };
-    case 'python': return { grammar: 'python', language, query: PYTHON_QUERY, maxDepth: 8, deepGate: null, depthOf: pythonDepth };
-    case 'csharp': return { grammar: 'c-sharp', language, query: CSHARP_QUERY, maxDepth: 8, deepGate: /^(?: {16,}|\t{4,})\S/m };
-    case 'go': return { grammar: 'go', language, query: GO_QUERY, maxDepth: 3, deepGate: null };
-    case 'javascript': return { grammar: 'javascript', language, query: JS_QUERY, maxDepth: 8, deepGate: /^(?: {8,}|\t{4,})(?:export\s+)?(?:async\s+)?(?:function|class|const|let|var)\s+\w+\s*(?:=\s*(?:async\s*)?(?:\(|function)|[({<])/m };
-    case 'typescript': return { grammar: path.toLowerCase().endsWith('.tsx') ? 'tsx' : 'typescript', language, query: TS_QUERY, maxDepth: 8, deepGate: /^(?: {8,}|\t{4,})(?:export\s+)?(?:async\s+)?(?:function|class|const|let|var)\s+\w+\s*(?:=\s*(?:async\s*)?(?:\(|function)|[({<])/m };
-    case 'ruby': return { grammar: 'ruby', language, query: RUBY_QUERY, maxDepth: 9, deepGate: /^(?: {8,}|\t{4,})(?:def|class|module)\s/m };
-    case 'php': return { grammar: 'php', language, query: PHP_QUERY, maxDepth: 6, deepGate: /^(?: {12,}|\t{3,})(?:[\w ]*\s)?(?:function|class)\s/m };
-    default: return null;
-  }
-}
-
-const PY_DECL_LINE = /^([ \t]*)(?:@|(?:async[ \t]+)?(?:def|class)\b)/;
-
-/**
- * How deep a Python declaration can sit, from indentation (no guessing): a statement nested in L
- * blocks is at most 1 + 3L deep (block + clause + decorated_definition per level), and L is at
- * most the number of distinct indentation widths below its own (every enclosing block header is
- * indented less, and continuation lines or strings only add widths).
- */
-function pythonDepth(text: string): number {
-  const widths = new Set<number>();
-  const declWidths: number[] = [];
-  let from = 0;
-  while (from <= text.length) {
-    let nl = text.indexOf('\n', from);
-    if (nl < 0) nl = text.length;
-    let w = 0;
-    let i = from;
-    for (; i < nl; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 32) w++;
-      else if (c === 9) w = (w + 8) & ~7;
-      else break;
-    }
-    if (i < nl && text.charCodeAt(i) !== 13) {
-      widths.add(w);
-      const c = text[i];
-      if (c === '@' || c === 'd' || c === 'c' || c === 'a') {
-        PY_DECL_LINE.lastIndex = 0;
-        if (PY_DECL_LINE.test(text.slice(from, Math.min(nl, i + 12)))) declWidths.push(w);
-      }
-    }
-    from = nl + 1;
-  }
-  let level = 0;
-  const sorted = [...widths].sort((a, b) => a - b);
-  for (const w of declWidths) {
-    let below = 0;
-    while (below < sorted.length && sorted[below]! < w) below++;
-    if (below > level) level = below;
-  }
-  // +2: error recovery can wrap a statement in an ERROR node or two.
-  return 1 + 3 * level + 2;
+  const hit = sourceById(language);
+  const grammar = grammarForPath(path) ?? (hit?.source.grammar?.wasm ?? null);
+  const src = hit?.source;
+  if (!src || src.grammar === null || grammar === null || src.query === undefined) return null;
+  return { grammar, language, query: src.query, maxDepth: src.maxDepth ?? 8, deepGate: src.deepGate ?? null, ...(src.depthOf ? { depthOf: src.depthOf } : {}), params: src.params };
 }
 
 function kids(n: Node): Node[] {
@@ -404,9 +273,11 @@ function collect(spec: GrammarSpec, matches: readonly QueryMatch[], text: string
 
     if (isType) {
       for (let i = 0; i < names.length - 1; i++) containers.push({ kind: e.kind === 'module' ? 'module' : 'type', name: names[i]! });
+      const supers = e.kind === 'type' ? supertypesOf(lang, typeHeader(lang, text, nameStop, e.end), lang === 'ruby' || lang === 'php' ? text.slice(nameStop, e.end) : '') : [];
       symbols.push({
         name: simpleName, kind: 'type', containers, namespace, nameRange, fullRange: full,
         params: [], annotations, language: lang, isStatic: false, arity: e.tparams !== null ? kids(e.tparams).length : 0,
+        ...(supers.length > 0 ? { supers } : {}),
       });
       const pushed: SymbolContainer[] = names.map((n) => ({ kind: (e.kind === 'module' ? 'module' : 'type') as ContainerKind, name: n }));
       // A `class A::B` body is nested in two constants; the stack carries every segment so members see them all.
@@ -428,11 +299,31 @@ function collect(spec: GrammarSpec, matches: readonly QueryMatch[], text: string
           : lang === 'csharp' && e.mod.some((m) => text.startsWith('static', m.startIndex) && !/[\w]/.test(text[m.startIndex + 6] ?? '')));
     symbols.push({
       name: methodName, kind, containers, namespace, nameRange, fullRange: full,
-      params: e.params !== null ? paramsOf(lang, nodeText(e.params)) : [], annotations, language: lang, isStatic, arity: 0,
+      params: e.params !== null ? spec.params(nodeText(e.params)) : [], annotations, language: lang, isStatic, arity: 0,
     });
     stack.push({ end: e.end, container: { kind: 'function', name: methodName }, namespace: null, anonCount: 0 });
   }
   return { language: lang, jvmName: null, symbols, origin: 'tree-sitter' };
+}
+
+/** The text between a type's name and its body: `extends A implements B`, `(Base, Mixin)`, `< Base`. */
+function typeHeader(lang: SourceLanguage, text: string, from: number, end: number): string {
+  if (lang === 'ruby') {
+    const nl = text.indexOf('\n', from);
+    return text.slice(from, nl < 0 || nl > end ? end : nl);
+  }
+  if (lang === 'python') {
+    let depth = 0;
+    for (let i = from; i < end; i++) {
+      const c = text[i];
+      if (c === '(' || c === '[') depth++;
+      else if (c === ')' || c === ']') depth--;
+      else if (c === ':' && depth === 0) return text.slice(from, i);
+    }
+    return '';
+  }
+  const brace = text.indexOf('{', from);
+  return text.slice(from, brace < 0 || brace > end ? end : brace);
 }
 
 /**
@@ -503,109 +394,4 @@ function goReceiver(recv: string): string | null {
   // `(s *Service)`, `(r *Repo[T])`, `(Service)`: the type name, from the text (no per-node round trips).
   const m = /^\(\s*(?:[A-Za-z_]\w*\s+)?\(?\*?\s*([A-Za-z_]\w*)/.exec(recv);
   return m ? m[1]! : null;
-}
-
-/** Top-level comma-separated parts of a parameter list's text (without the outer parentheses). */
-function splitParams(text: string): string[] {
-  let t = text.trim();
-  if (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1);
-  const parts: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let start = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
-    else if (c === ')' || c === ']' || c === '}' || (c === '>' && t[i - 1] !== '=')) depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(t.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(t.slice(start));
-  return parts.map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p !== '');
-}
-
-/** Strips a trailing `= default` at the top level. */
-function noDefault(p: string): string {
-  let depth = 0;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
-    else if (c === ')' || c === ']' || c === '}' || c === '>') depth--;
-    else if (c === '=' && depth === 0 && p[i + 1] !== '>' && p[i - 1] !== '=' && p[i - 1] !== '!' && p[i - 1] !== '<' && p[i - 1] !== '>') return p.slice(0, i).trim();
-  }
-  return p;
-}
-
-/** Everything but the last word (`List<String> xs` → `List<String>`, `int... xs` → `int...`). */
-function typeBeforeName(p: string): string {
-  const m = /^(.*?)\s*[A-Za-z_$][\w$]*$/.exec(p);
-  return m && m[1] ? m[1].trim() : p;
-}
-
-/** Parameter types as written, from the parameter list's text (the list is a query capture). */
-function paramsOf(lang: SourceLanguage, text: string): string[] {
-  if (!text.startsWith('(') && (lang === 'javascript' || lang === 'typescript')) return [noDefault(text)]; // `x => …`
-  const parts = splitParams(text);
-  switch (lang) {
-    case 'java':
-      return parts.map((p) => typeBeforeName(p.replace(/@[\w.]+(?:\([^)]*\))?\s*/g, '').replace(/\bfinal\s+/g, '').trim()));
-    case 'csharp':
-      return parts.map((p) => typeBeforeName(noDefault(p.replace(/^\[[^\]]*\]\s*/, '').replace(/^(?:this|ref|out|in|params|scoped)\s+/g, ''))));
-    case 'go': {
-      // Grouped names share the type that follows: `a, b string`.
-      const out: string[] = [];
-      let pendingNames = 0;
-      for (const p of parts) {
-        const sp = p.indexOf(' ');
-        if (sp < 0 && !p.startsWith('...')) {
-          pendingNames++;
-          continue;
-        }
-        const type = sp < 0 ? p : p.slice(sp + 1).trim();
-        for (let k = 0; k <= pendingNames; k++) out.push(type);
-        pendingNames = 0;
-      }
-      // Only types, no names (`func(int, string)`): each part is a type.
-      if (pendingNames > 0) return out.length === 0 ? parts : [...out, ...parts.slice(parts.length - pendingNames)];
-      return out;
-    }
-    case 'python':
-      return parts.filter((p) => p !== '*' && p !== '/').map((p) => {
-        const d = noDefault(p);
-        const colon = d.indexOf(':');
-        return colon >= 0 ? d.slice(colon + 1).trim() : d;
-      });
-    case 'typescript':
-      return parts.filter((p) => !p.startsWith('@') || p.includes(' ')).map((p) => {
-        const d = noDefault(p.replace(/^(?:@[\w.]+(?:\([^)]*\))?\s*)+/, '').replace(/^(?:public|private|protected|readonly|override)\s+/g, ''));
-        let depth = 0;
-        for (let i = 0; i < d.length; i++) {
-          const c = d[i];
-          if (c === '{' || c === '[' || c === '(' || c === '<') depth++;
-          else if (c === '}' || c === ']' || c === ')' || c === '>') depth--;
-          else if (c === ':' && depth === 0) return d.slice(i + 1).trim();
-        }
-        return d.replace(/\?$/, '');
-      });
-    case 'javascript':
-      return parts.map(noDefault);
-    case 'php':
-      return parts.map((p) => {
-        const d = noDefault(p.replace(/^#\[[^\]]*\]\s*/, '').replace(/^(?:public|private|protected|readonly)\s+/g, ''));
-        const m = /^(.*?)\s*&?\s*(?:\.\.\.)?\$\w+$/.exec(d);
-        return m && m[1] ? m[1] : d;
-      });
-    case 'ruby':
-      return parts.map((p) => noDefault(p).replace(/:$/, ''));
-    default:
-      return parts;
-  }
 }

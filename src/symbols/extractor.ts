@@ -2,6 +2,7 @@
 import { LRUCache } from 'lru-cache';
 import type { FileSymbols, SourceLanguage } from '../core/match';
 import { extractSymbols, grammarFor } from './extract';
+import { sourceById } from '../core/lang/registry';
 import { scanKotlin } from './kotlin';
 import { TreeSitterRuntime } from './treeSitter';
 import { languageOfPath } from './types';
@@ -14,6 +15,16 @@ export function contentHash(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return `${(h >>> 0).toString(36)}:${text.length}`;
+}
+
+/** Extractors for languages without a grammar that loads in the runtime, by the name a SourceSpec gives as `scanner`. */
+const SCANNERS: Readonly<Record<string, (path: string, text: string) => FileSymbols>> = {
+  kotlin: scanKotlin,
+};
+
+function scannerOf(language: SourceLanguage): ((path: string, text: string) => FileSymbols) | null {
+  const name = sourceById(language)?.source.scanner;
+  return name !== undefined ? SCANNERS[name] ?? null : null;
 }
 
 export interface ExtractorOptions {
@@ -47,20 +58,20 @@ export class SymbolExtractor {
 
   /** Loads the grammar a file needs (once per language); resolves false for languages without one. */
   async prepare(language: SourceLanguage, path = '', signal?: AbortSignal): Promise<boolean> {
-    if (language === 'kotlin') return true;
+    if (scannerOf(language)) return true;
     const spec = grammarFor(language, path);
     if (!spec) return false;
     signal?.throwIfAborted();
     await this.rt().language(spec.grammar);
-    if (language === 'typescript') await this.rt().language(path.toLowerCase().endsWith('.tsx') ? 'tsx' : 'typescript');
     return true;
   }
 
-  /** Loads every grammar for a set of languages; used before synchronous lookups. */
+  /** Loads every grammar for a set of languages (each per-extension variant too); used before synchronous lookups. */
   async prepareAll(languages: Iterable<SourceLanguage>, signal?: AbortSignal): Promise<void> {
     for (const l of languages) {
-      await this.prepare(l, l === 'typescript' ? 'x.ts' : '', signal);
-      if (l === 'typescript') await this.prepare(l, 'x.tsx', signal);
+      const src = sourceById(l)?.source;
+      if (!src) continue;
+      for (const ext of src.extensions) await this.prepare(l, `x.${ext}`, signal);
     }
   }
 
@@ -68,7 +79,7 @@ export class SymbolExtractor {
   ready(path: string): boolean {
     const language = languageOfPath(path);
     if (language === null) return false;
-    if (language === 'kotlin') return true;
+    if (scannerOf(language)) return true;
     const spec = grammarFor(language, path);
     return spec !== null && this.rt().loadedLanguage(spec.grammar) !== null;
   }
@@ -87,7 +98,8 @@ export class SymbolExtractor {
       return hit;
     }
     let result: FileSymbols | null;
-    if (language === 'kotlin') result = scanKotlin(path, text);
+    const scan = scannerOf(language);
+    if (scan) result = scan(path, text);
     else {
       if (!this.ready(path)) return null;
       result = extractSymbols(this.rt(), language, path, text);

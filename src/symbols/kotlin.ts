@@ -1,4 +1,5 @@
 // Kotlin declaration scanner (no bundled grammar): package, @file:JvmName, classes/objects/companions, `fun`s with ranges and parameters.
+import { supertypesOf } from '../core/lang/supers';
 import type { FileSymbols, Range0, SymbolContainer, SymbolInfo } from '../core/match';
 
 /** Blanks comments and string/char literals (keeping newlines and offsets) so braces and keywords inside them are ignored. */
@@ -147,10 +148,12 @@ export function scanKotlin(path: string, src: string): FileSymbols {
       const name = m[3];
       const nameAt = at + tok.lastIndexOf(name);
       const ann = annotationsBefore(modifiersBefore(at));
+      const supers = supertypesOf('kotlin', classHeader(text, nameAt + name.length), '');
       symbols.push({
         name, kind: 'type', containers: stack.map((f) => f.container), namespace: pkg,
         nameRange: range(nameAt, nameAt + name.length), fullRange: range(Math.min(ann.start, modifiersBefore(at)), nameAt + name.length),
         params: [], annotations: ann.texts, language: 'kotlin', isStatic: false, arity: 0,
+        ...(supers.length > 0 ? { supers } : {}),
       });
       pending = { container: { kind: 'type', name }, symbolIndex: symbols.length - 1 };
       paren = 0;
@@ -219,4 +222,17 @@ export function scanKotlin(path: string, src: string): FileSymbols {
     symbols[idx] = { ...s, fullRange: { ...s.fullRange, endLine: e.line, endCol: e.col } };
   }
   return { language: 'kotlin', jvmName, symbols, origin: 'scanner' };
+}
+
+/** A class header after its name: up to the body's `{`, or the end of the line when the declaration has no body. */
+function classHeader(text: string, from: number): string {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '<') depth++;
+    else if (c === ')' || c === '>') depth--;
+    else if (c === '{' && depth <= 0) return text.slice(from, i);
+    else if (c === '\n' && depth <= 0 && !/^\s*[:,]/.test(text.slice(i + 1, i + 80)) && !/[:,]\s*$/.test(text.slice(from, i))) return text.slice(from, i);
+  }
+  return text.slice(from);
 }

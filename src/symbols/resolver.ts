@@ -1,7 +1,10 @@
 // File index + candidate-file lookup (path suffix, learned prefixes, mappings, language conventions, source maps) feeding the core matcher.
-import { codeRefHintsFromAttributes, NO_HINTS, refKeys, type CodeRefHints } from '../core/codeRef';
-import { familyOf, looseName, type FileHint, type LangFamily, type RefKey } from '../core/lang/common';
-import { rankMatches, type CandidateFile, type FileSymbols, type FileVia, type MatchOutcome } from '../core/match';
+import { codeRefHintsFromAttributes, frameFamily, frameIsFramework, NO_HINTS, refKeys, type CodeRefHints } from '../core/codeRef';
+import { isDependencyFrame, THIRD_PARTY_PATH } from '../core/stacktrace';
+import { looseName, type FileHint, type LangFamily, type RefKey } from '../core/lang/common';
+import type { MatchHints } from '../core/match';
+import { familyOf, rankMatches, symbolFits, type CandidateFile, type FileSymbols, type FileVia, type MatchOutcome, type SymbolInfo } from '../core/match';
+import { simpleTypeName } from '../core/lang/supers';
 import type { Attributes, CodeLocation, CodeRef } from '../shared/model';
 import type { SymbolExtractor } from './extractor';
 import { languageOfPath } from './types';
@@ -12,20 +15,35 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   '.gradle', '.idea', '.vs', '.vscode-test', 'site-packages', '.next', '.nuxt', 'coverage', '.tox', '.mypy_cache', '.pytest_cache',
 ]);
 
-/** Paths that point into dependencies rather than the user's code (§3.1 rule 4). */
-const THIRD_PARTY_PATH = /(^|\/)(vendor|node_modules|site-packages|dist-packages|\.m2|pkg\/mod|gems|GOROOT)\/|^\/usr\/(lib|local\/lib)\/(python|go|ruby)|^\/usr\/local\/go\/src\/|<frozen /;
+/** Frames of one stack trace tried against the workspace at most (a deep trace is mostly framework). */
+const MAX_TRIED_FRAMES = 12;
+/** Files read at once while indexing declarations or scanning for a name. */
+const READ_CONCURRENCY = 16;
+
+/** Runs `fn` over `items` with at most `limit` in flight (file reads: enough to overlap I/O, few enough to stay polite). */
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+}
+/** Supertype levels walked for an inherited method (deeper hierarchies exist, but rarely in one workspace). */
+const MAX_HIERARCHY_DEPTH = 8;
 
 export interface PathMapping {
   readonly from: string;
   readonly to: string;
 }
 
-/** How the resolver reads files; the CLI reads the disk, the extension prefers open documents. */
+/** How the resolver reads files (asynchronously: it runs in the mapping worker, and the CLI shares it). */
 export interface SourceAccess {
   /** Text of a workspace-relative file (indexed or not, e.g. dist/ outputs for source maps); null when unreadable. */
-  read(rel: string): string | null;
+  read(rel: string): Promise<string | null>;
   /** Cheap cache key for the file's current content (mtime+size, document version); undefined → hash the text. */
-  version(rel: string): string | number | undefined;
+  version(rel: string): Promise<string | number | undefined>;
+  /** The file changed or went away: drop what was remembered about it. */
+  forget?(rel: string): void;
 }
 
 export interface ResolverOptions {
@@ -163,6 +181,9 @@ export class SymbolResolver {
   private readonly scanCache = new Map<string, string[]>();
   /** Declared names (after class/def/fun/func/function/…) → files; built on first need, updated per file. */
   private declIndex: Map<string, Set<string>> | null = null;
+  private declBuilding: Promise<void> | null = null;
+  /** Files added or changed since their declarations were indexed (re-read on the next search). */
+  private readonly staleDecls = new Set<string>();
   private readonly fileDecls = new Map<string, readonly string[]>();
   private readonly external = new Map<string, FileSymbols>();
   private mappings: PathMapping[];
@@ -215,7 +236,7 @@ export class SymbolResolver {
       set.add(rel);
     }
     this.scanCache.clear();
-    if (this.declIndex) this.indexDecls(rel);
+    this.staleDecls.add(rel);
   }
 
   removeFile(rel: string): void {
@@ -230,17 +251,17 @@ export class SymbolResolver {
     if (fam) this.byFamily.get(fam)?.delete(rel);
     this.external.delete(rel);
     this.extractor.forget(rel);
+    this.access.forget?.(rel);
     this.scanCache.clear();
+    this.staleDecls.delete(rel);
     this.dropDecls(rel);
   }
 
   /** A file changed on disk: cached symbols are keyed by version, only the text scans must be redone. */
   touchFile(rel: string): void {
     this.scanCache.clear();
-    if (this.declIndex && this.files.has(rel)) {
-      this.dropDecls(rel);
-      this.indexDecls(rel);
-    }
+    this.access.forget?.(rel);
+    if (this.files.has(rel)) this.staleDecls.add(rel);
   }
 
   private dropDecls(rel: string): void {
@@ -250,10 +271,11 @@ export class SymbolResolver {
     this.fileDecls.delete(rel);
   }
 
-  private indexDecls(rel: string): void {
+  private async indexDecls(rel: string): Promise<void> {
     if (!this.declIndex) return;
-    const text = this.access.read(rel);
-    if (text === null) return;
+    const text = await this.access.read(rel);
+    if (text === null || !this.declIndex) return;
+    this.dropDecls(rel);
     const names = new Set<string>();
     for (const m of text.matchAll(DECL)) {
       const n = m[1] ?? m[2];
@@ -269,11 +291,21 @@ export class SymbolResolver {
   }
 
   /** Files declaring `name` as a type/function by keyword (a cheap text index, built once on first use). */
-  private declaring(name: string, families: readonly LangFamily[]): string[] {
-    if (!this.declIndex) {
+  private async declaring(name: string, families: readonly LangFamily[]): Promise<string[]> {
+    this.declBuilding ??= (async () => {
       this.declIndex = new Map();
-      for (const f of this.files) this.indexDecls(f);
+      this.staleDecls.clear();
+      await mapLimit([...this.files], READ_CONCURRENCY, (f) => this.indexDecls(f));
+    })();
+    await this.declBuilding;
+    if (this.staleDecls.size > 0) {
+      const stale = [...this.staleDecls];
+      this.staleDecls.clear();
+      await mapLimit(stale, READ_CONCURRENCY, async (f) => {
+        if (this.files.has(f)) await this.indexDecls(f);
+      });
     }
+    if (!this.declIndex) return [];
     const fams = new Set(families);
     return [...(this.declIndex.get(name) ?? [])].filter((f) => {
       const l = languageOfPath(f);
@@ -299,18 +331,18 @@ export class SymbolResolver {
   }
 
   /** Symbols of one indexed file (cached by version); null when unreadable or no extractor. */
-  symbolsOf(rel: string): FileSymbols | null {
+  async symbolsOf(rel: string): Promise<FileSymbols | null> {
     const ext = this.external.get(rel);
     if (ext) return ext;
     // Version first: an unchanged file is answered from the cache without reading it.
-    const version = this.access.version(rel);
+    const version = await this.access.version(rel);
     if (version !== undefined) {
       const hit = this.extractor.peek(rel, version);
       if (hit) return hit;
     }
-    const text = this.access.read(rel);
+    const text = await this.access.read(rel);
     if (text === null) return null;
-    return this.extractor.extractSync(rel, text, version);
+    return this.extractor.extract(rel, text, version);
   }
 
   /** Go import path of a file's directory from the nearest go.mod, or null. */
@@ -327,7 +359,7 @@ export class SymbolResolver {
 
   // ---- code.file.path ---------------------------------------------------------------------------
 
-  private resolvePath(raw: string, service: string | null): PathResolution {
+  private async resolvePath(raw: string, service: string | null, line: number | null): Promise<PathResolution> {
     const norm = normSlashes(raw);
     if (THIRD_PARTY_PATH.test(norm)) return { thirdParty: true, files: [], how: 'third-party path' };
     const direct = (rel: string, how: string, comps: number): PathResolution | null =>
@@ -361,7 +393,7 @@ export class SymbolResolver {
     const suffix = this.suffixMatch(comps);
     const ext = extOf(norm);
     if (['js', 'mjs', 'cjs'].includes(ext)) {
-      const mapped = this.resolveEmittedJs(comps, suffix);
+      const mapped = await this.resolveEmittedJs(comps, suffix, line);
       if (mapped) return mapped;
     }
     return suffix;
@@ -387,7 +419,7 @@ export class SymbolResolver {
   }
 
   /** Emitted JS (`/app/dist/users/service.js`) → its TypeScript source via a source map or tsconfig outDir/rootDir. */
-  private resolveEmittedJs(comps: readonly string[], suffix: PathResolution): PathResolution | null {
+  private async resolveEmittedJs(comps: readonly string[], suffix: PathResolution, generatedLine: number | null): Promise<PathResolution | null> {
     const inSource = suffix.files.filter((f) => !this.isOutDirFile(f.path));
     if (inSource.length > 0 && suffix.files[0]!.components >= 2) return null;
     // Source map next to the emitted file, when the build output exists locally (under the root or a tsconfig outDir).
@@ -399,7 +431,7 @@ export class SymbolResolver {
       if (idx >= 0) emitted.unshift(joinRel(ts.outDir, comps.slice(idx + 1).join('/')));
     }
     for (const rel of emitted) {
-      const text = this.access.read(rel);
+      const text = await this.access.read(rel);
       if (text === null) continue;
       const m = /\/\/[#@] sourceMappingURL=(\S+)\s*$/.exec(text.slice(-2000));
       if (!m) break;
@@ -408,7 +440,7 @@ export class SymbolResolver {
       if (url.startsWith('data:')) {
         const b64 = url.slice(url.indexOf(',') + 1);
         mapText = Buffer.from(b64, 'base64').toString('utf8');
-      } else mapText = this.access.read(joinRel(dirOf(rel), url));
+      } else mapText = await this.access.read(joinRel(dirOf(rel), url));
       if (mapText === null) break;
       try {
         const map = JSON.parse(mapText) as { sources?: unknown; sourceRoot?: unknown; mappings?: unknown };
@@ -423,7 +455,7 @@ export class SymbolResolver {
           }
           return sources.length === 1 ? { path: resolveSource(sources[0]!), line: null } : null;
         };
-        const target = lineOf(this.pendingLine);
+        const target = lineOf(generatedLine);
         if (target && this.files.has(target.path)) {
           return { thirdParty: false, files: [{ path: target.path, components: comps.length, mappedLine: target.line, useLine: target.line !== null }], how: `source map of ${rel}` };
         }
@@ -451,8 +483,6 @@ export class SymbolResolver {
     return this.tsconfigs.some((t) => rel.startsWith(`${t.outDir}/`));
   }
 
-  /** Generated line for the source-map lookup of the reference being resolved. */
-  private pendingLine: number | null = null;
 
   private learn(service: string | null, raw: string, rel: string): void {
     if (service === null || this.learned.has(service)) return;
@@ -495,17 +525,17 @@ export class SymbolResolver {
   }
 
   /** Files of the given families whose text contains `token` (and every `also` string) as a word (cached until the index changes). */
-  private scan(families: readonly LangFamily[], token: string, also: readonly string[] = []): string[] {
+  private async scan(families: readonly LangFamily[], token: string, also: readonly string[] = []): Promise<string[]> {
     const key = `${families.join(',')}\u0000${token}\u0000${also.join(',')}`;
     const hit = this.scanCache.get(key);
     if (hit) return hit;
     const out: string[] = [];
     const word = new RegExp(`(^|[^\\w$])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w$])`);
     for (const fam of families) {
-      for (const f of this.byFamily.get(fam) ?? []) {
-        const text = this.access.read(f);
+      await mapLimit([...this.byFamily.get(fam) ?? []], READ_CONCURRENCY, async (f) => {
+        const text = await this.access.read(f);
         if (text !== null && text.includes(token) && also.every((a) => text.includes(a)) && word.test(text)) out.push(f);
-      }
+      });
     }
     out.sort();
     this.scanCache.set(key, out);
@@ -514,23 +544,47 @@ export class SymbolResolver {
 
   // ---- matching ----------------------------------------------------------------------------------
 
-  private candidate(path: string, via: FileVia, components: number, mappedLine: number | null): CandidateFile | null {
-    const symbols = this.symbolsOf(path);
+  private async candidate(path: string, via: FileVia, components: number, mappedLine: number | null): Promise<CandidateFile | null> {
+    const symbols = await this.symbolsOf(path);
     if (!symbols) return null;
     return { path, symbols, via, pathComponents: components, goImportPath: symbols.language === 'go' ? this.goImportPathOf(path) : null, mappedLine };
   }
 
   /** Resolves a reference to a location, or null; see `explain` for the reasoning. */
-  locate(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): CodeLocation | null {
-    return this.explain(ref, service, hints).location;
+  async locate(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): Promise<CodeLocation | null> {
+    return (await this.explain(ref, service, hints)).location;
   }
 
   /** Same as `locate` for raw span attributes (reads language and parameter hints too). */
-  locateAttributes(attrs: Attributes, ref: CodeRef, service: string | null): CodeLocation | null {
-    return this.explain(ref, service, codeRefHintsFromAttributes(attrs)).location;
+  async locateAttributes(attrs: Attributes, ref: CodeRef, service: string | null): Promise<CodeLocation | null> {
+    return (await this.explain(ref, service, codeRefHintsFromAttributes(attrs))).location;
   }
 
-  explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): ExplainResult {
+  async explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): Promise<ExplainResult> {
+    const frames = hints.frames ?? [];
+    if (frames.length > 0) {
+      // code.stacktrace: the innermost frame inside the workspace says where the code is (lambda
+      // bodies, proxies and closures included); frames in dependencies are skipped.
+      const tried: string[] = [];
+      for (let i = 0; i < frames.length && tried.length < MAX_TRIED_FRAMES; i++) {
+        const f = frames[i]!;
+        if (isDependencyFrame(f) || frameIsFramework(f)) continue;
+        const frameRef: CodeRef = { namespace: f.namespace, function: f.function, filePath: f.filePath, line: f.line };
+        tried.push(`${f.namespace !== null ? `${f.namespace}.` : ''}${f.function}`);
+        const r = await this.explainRef(frameRef, service, { language: frameFamily(f), paramTypes: null });
+        if (r.location) {
+          const reason = `code.stacktrace frame #${i + 1} is the first inside the workspace: ${r.location.reason}`;
+          return { ...r, location: { ...r.location, reason }, reason };
+        }
+      }
+      const r = await this.explainRef(ref, service, hints);
+      if (r.location || tried.length === 0) return r;
+      return { ...r, reason: `${r.reason} No frame of code.stacktrace lies in the workspace either (tried ${tried.slice(0, 3).join(', ')}${tried.length > 3 ? ', …' : ''}).` };
+    }
+    return this.explainRef(ref, service, hints);
+  }
+
+  private async explainRef(ref: CodeRef, service: string | null, hints: CodeRefHints): Promise<ExplainResult> {
     const keys = refKeys(ref, hints);
     const interpretations = keys.map(describeKey);
     const baseHints = { paramTypes: hints.paramTypes, service, exhaustive: false };
@@ -542,9 +596,7 @@ export class SymbolResolver {
 
     // 1. code.file.path (+ line): the strongest evidence when it resolves.
     if (ref.filePath !== null) {
-      this.pendingLine = ref.line;
-      const res = this.resolvePath(ref.filePath, service);
-      this.pendingLine = null;
+      const res = await this.resolvePath(ref.filePath, service, ref.line);
       if (res.thirdParty) {
         return finish({ location: null, candidates: [], reason: `${ref.filePath} is library code (dependency path), not part of this workspace.` });
       }
@@ -553,7 +605,7 @@ export class SymbolResolver {
       }
       const files: CandidateFile[] = [];
       for (const f of res.files) {
-        const c = this.candidate(f.path, 'path', f.components, f.useLine ? f.mappedLine ?? ref.line : null);
+        const c = await this.candidate(f.path, 'path', f.components, f.useLine ? f.mappedLine ?? ref.line : null);
         if (c) files.push({ ...c, pathHow: res.how });
       }
       if (files.length > 0) {
@@ -563,7 +615,7 @@ export class SymbolResolver {
           this.learn(service, ref.filePath, out.location.file);
           return finish(out);
         }
-        if (ref.namespace === null) return finish(out);
+        if (ref.namespace === null || out.refused === true) return finish(out);
       } else if (ref.namespace === null) {
         return finish({ location: null, candidates: [], reason: `${ref.filePath} is not a file of this workspace and only the bare name ${ref.function} is known.` });
       }
@@ -572,7 +624,7 @@ export class SymbolResolver {
     // 2. Bare names: unique in the whole workspace or nothing.
     if (keys.every((k) => k.bare)) {
       const fams = [...new Set(keys.map((k) => k.family))];
-      const files = this.scan(fams, ref.function).map((p) => this.candidate(p, 'scan', 0, null)).filter((c): c is CandidateFile => c !== null);
+      const files = await this.candidates(await this.scan(fams, ref.function), 'scan');
       return finish(rankMatches({ ref, keys, files, hints: { ...baseHints, exhaustive: true } }));
     }
 
@@ -584,13 +636,13 @@ export class SymbolResolver {
         for (const p of this.filesForHint(hint)) {
           if (seen.has(p)) continue;
           seen.add(p);
-          const c = this.candidate(p, 'convention', 0, null);
+          const c = await this.candidate(p, 'convention', 0, null);
           if (c) conv.push(c);
         }
       }
     }
     const first = rankMatches({ ref, keys, files: conv, hints: baseHints });
-    if (first.location) return finish(first);
+    if (first.location || first.refused === true) return finish(first);
     if (keys.every((k) => k.thirdParty)) return finish(first);
     const fams = [...new Set(keys.filter((k) => !k.thirdParty).map((k) => k.family))];
     // Conventions did not hold (Kotlin files named freely, several C#/TS/Ruby classes per file):
@@ -602,10 +654,101 @@ export class SymbolResolver {
       if (t !== undefined) names.add(t);
       else if (k.function !== null) names.add(k.function);
     }
-    const scanned = [...new Set([...names].flatMap((n) => this.declaring(n, fams)))].filter((p) => !seen.has(p)).sort();
-    if (scanned.length === 0) return finish(first);
-    const extra = scanned.map((p) => this.candidate(p, 'scan', 0, null)).filter((c): c is CandidateFile => c !== null);
-    return finish(rankMatches({ ref, keys, files: [...conv, ...extra], hints: baseHints }));
+    const declared: string[] = [];
+    for (const n of names) declared.push(...await this.declaring(n, fams));
+    const scanned = [...new Set(declared)].filter((p) => !seen.has(p)).sort();
+    const extra = await this.candidates(scanned, 'scan');
+    const out = extra.length === 0 ? first : rankMatches({ ref, keys, files: [...conv, ...extra], hints: baseHints });
+    if (out.location || out.refused === true) return finish(out);
+    // 4. Declared in a supertype or an included module/trait/concern (reported under the runtime class).
+    return finish(await this.inherited(ref, keys, baseHints, [...conv, ...extra]) ?? out);
+  }
+
+  private async candidates(paths: readonly string[], via: FileVia): Promise<CandidateFile[]> {
+    const out: CandidateFile[] = [];
+    for (const p of paths) {
+      const c = await this.candidate(p, via, 0, null);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  /** Type symbols of the workspace that fit an interpretation's types/namespace (`function` ignored). */
+  private async typesFor(key: RefKey, known: readonly CandidateFile[]): Promise<{ file: CandidateFile; sym: SymbolInfo }[]> {
+    const types = key.types ?? [];
+    const last = types[types.length - 1];
+    if (last === undefined || /^\d+$/.test(last)) return [];
+    const typeKey: RefKey = { ...key, function: null, isConstructor: false, atLine: false };
+    const files = new Map<string, CandidateFile>(known.map((f) => [f.path, f]));
+    for (const p of await this.declaring(last, [key.family])) {
+      if (!files.has(p)) {
+        const c = await this.candidate(p, 'scan', 0, null);
+        if (c) files.set(p, c);
+      }
+    }
+    const out: { file: CandidateFile; sym: SymbolInfo }[] = [];
+    for (const file of files.values()) {
+      for (const sym of file.symbols.symbols) if (sym.kind === 'type' && sym.name === last && symbolFits(typeKey, file, sym)) out.push({ file, sym });
+    }
+    return out;
+  }
+
+  /** The workspace declaration a supertype name refers to, seen from the subtype's file; null when absent or ambiguous. */
+  private async superType(name: string, family: LangFamily, from: { file: CandidateFile; sym: SymbolInfo }): Promise<{ file: CandidateFile; sym: SymbolInfo } | null> {
+    const simple = simpleTypeName(name);
+    const found: { file: CandidateFile; sym: SymbolInfo }[] = [];
+    for (const p of await this.declaring(simple, [family])) {
+      const file = p === from.file.path ? from.file : await this.candidate(p, 'scan', 0, null);
+      if (!file) continue;
+      for (const sym of file.symbols.symbols) if (sym.kind === 'type' && sym.name === simple) found.push({ file, sym });
+    }
+    if (found.length <= 1) return found[0] ?? null;
+    // Several types share the name: the one the subtype's file or namespace can see without an import wins.
+    const qualified = name.includes('.') || name.includes('::') || name.includes('\\') ? name.replace(/::|\\/g, '.') : null;
+    const narrowed = [
+      (c: { file: CandidateFile; sym: SymbolInfo }): boolean => qualified !== null && `${c.sym.namespace ?? ''}.${[...c.sym.containers.map((x) => x.name), c.sym.name].join('.')}`.endsWith(qualified),
+      (c: { file: CandidateFile; sym: SymbolInfo }): boolean => c.file.path === from.file.path,
+      (c: { file: CandidateFile; sym: SymbolInfo }): boolean => c.sym.namespace !== null && c.sym.namespace === from.sym.namespace,
+    ];
+    for (const test of narrowed) {
+      const hit = found.filter(test);
+      if (hit.length === 1) return hit[0]!;
+    }
+    return null;
+  }
+
+  /**
+   * A method reported under a runtime class that inherits it (JAX-RS resources, Rails concerns,
+   * PHP traits, Python mixins): walk the workspace's own type hierarchy from the reported type, in
+   * the language's lookup order, and answer with the first supertype that declares the method.
+   */
+  private async inherited(ref: CodeRef, keys: readonly RefKey[], hints: MatchHints, known: readonly CandidateFile[]): Promise<MatchOutcome | null> {
+    for (const key of keys) {
+      if (key.thirdParty || key.bare || key.function === null || key.isConstructor || key.fileClass !== null || key.atLine === true || key.types === null || key.types.length === 0) continue;
+      const own = await this.typesFor(key, known);
+      if (own.length !== 1) continue;
+      const visited = new Set<string>();
+      const queue: { file: CandidateFile; sym: SymbolInfo; depth: number; path: string[] }[] = [{ ...own[0]!, depth: 0, path: [own[0]!.sym.name] }];
+      while (queue.length > 0) {
+        const cur = queue.shift()!;
+        if (cur.depth > MAX_HIERARCHY_DEPTH) continue;
+        for (const name of cur.sym.supers ?? []) {
+          const sup = await this.superType(name, key.family, cur);
+          if (!sup) continue;
+          const id = `${sup.file.path}\u0000${sup.sym.nameRange.startLine}`;
+          if (visited.has(id)) continue;
+          visited.add(id);
+          const chain = [...cur.path, sup.sym.name];
+          const types = [...sup.sym.containers.filter((c) => c.kind !== 'function').map((c) => c.name), sup.sym.name];
+          const superKey: RefKey = { ...key, namespace: null, types, fileHints: [], note: `declared in ${chain.slice(1).join(' → ')}, reported under ${key.types.join('.')}` };
+          const out = rankMatches({ ref: { ...ref, filePath: null, line: null }, keys: [superKey], files: [sup.file], hints });
+          if (out.location) return out;
+          if (out.refused === true) return out;
+          queue.push({ ...sup, depth: cur.depth + 1, path: chain });
+        }
+      }
+    }
+    return null;
   }
 }
 

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as TS from '@vscode/tree-sitter-wasm';
 
-export type GrammarId = 'java' | 'python' | 'c-sharp' | 'go' | 'javascript' | 'typescript' | 'tsx' | 'ruby' | 'php';
+/** A grammar's wasm base name (`tree-sitter-<id>.wasm`), as a LanguageSpec names it. */
+export type GrammarId = string;
 
 export type TreeSitterModule = typeof TS;
 

@@ -1,13 +1,14 @@
 // Node-side workspace index for the CLI (and tests): walks a folder once, then resolves code refs to methods on demand.
-import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
 import type { LangFamily } from '../core/lang/common';
+import { languageById } from '../core/lang/registry';
 import type { SourceLanguage } from '../core/match';
 import type { CodeLocation, CodeRef } from '../shared/model';
 import { SymbolExtractor } from './extractor';
-import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping, type SourceAccess } from './resolver';
+import { DiskAccess } from './diskAccess';
+import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping } from './resolver';
 import { languageOfPath } from './types';
 
 export interface WorkspaceMatcherOptions {
@@ -19,9 +20,6 @@ export interface WorkspaceMatcherOptions {
   readonly maxFiles?: number;
 }
 
-const FAMILY_LANGS: Readonly<Record<LangFamily, readonly SourceLanguage[]>> = {
-  jvm: ['java', 'kotlin'], python: ['python'], dotnet: ['csharp'], go: ['go'], js: ['javascript', 'typescript'], ruby: ['ruby'], php: ['php'],
-};
 
 /** Strips // and /* comments and trailing commas so tsconfig.json (JSONC) parses. */
 export function parseJsonc(text: string): unknown {
@@ -29,27 +27,40 @@ export function parseJsonc(text: string): unknown {
   return JSON.parse(noComments.replace(/,(\s*[}\]])/g, '$1'));
 }
 
-class DiskAccess implements SourceAccess {
-  constructor(private readonly root: string) {}
-  read(rel: string): string | null {
-    try {
-      return readFileSync(path.join(this.root, rel), 'utf8');
-    } catch {
-      return null;
-    }
-  }
-  version(rel: string): string | number | undefined {
-    try {
-      const st = statSync(path.join(this.root, rel));
-      return `${st.mtimeMs}:${st.size}`;
-    } catch {
-      return undefined;
-    }
-  }
+/** One reference to resolve in a batch. */
+export interface LocateItem {
+  readonly ref: CodeRef;
+  readonly service: string | null;
+  readonly hints?: CodeRefHints;
 }
 
+/** How often a batch yields to the event loop (so a cancel message, or anything else, gets a turn). */
+const YIELD_EVERY = 25;
+
 export class WorkspaceMatcher {
-  private constructor(readonly root: string, readonly resolver: SymbolResolver) {}
+  private constructor(readonly root: string, readonly resolver: SymbolResolver, readonly access: DiskAccess) {}
+
+  /** A matcher over an explicit file list (the extension's findFiles result, files.exclude honoured). */
+  static async fromFiles(dir: string, files: readonly string[], extra: { readonly goMods?: readonly string[]; readonly tsconfigs?: readonly string[] } & WorkspaceMatcherOptions = {}): Promise<WorkspaceMatcher> {
+    const root = path.resolve(dir);
+    const extractor = new SymbolExtractor(extra.wasmDir !== undefined ? { wasmDir: extra.wasmDir } : {});
+    const access = new DiskAccess(root);
+    const resolver = new SymbolResolver({ extractor, access, root: root.split(path.sep).join('/'), pathMappings: extra.pathMappings ?? [] });
+    const langs = new Set<SourceLanguage>();
+    for (const rel of files.slice(0, extra.maxFiles ?? 200_000)) {
+      resolver.addFile(rel);
+      const l = languageOfPath(rel);
+      if (l !== null) langs.add(l);
+    }
+    for (const rel of extra.goMods ?? []) {
+      const text = await readFile(path.join(root, rel), 'utf8').catch(() => '');
+      const m = /^\s*module\s+(\S+)/m.exec(text);
+      if (m) resolver.setGoModule(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), m[1]!);
+    }
+    for (const rel of extra.tsconfigs ?? []) await readTsconfig(root, path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), rel, resolver);
+    await extractor.prepareAll(langs, extra.signal);
+    return new WorkspaceMatcher(root, resolver, access);
+  }
 
   /** Indexes file names under `dir` (skipping dependencies and build outputs) and loads the grammars those files need. */
   static async fromDirectory(dir: string, options: WorkspaceMatcherOptions | AbortSignal = {}): Promise<WorkspaceMatcher> {
@@ -57,7 +68,8 @@ export class WorkspaceMatcher {
     const opts: WorkspaceMatcherOptions = options instanceof AbortSignal ? { signal: options } : options;
     const root = path.resolve(dir);
     const extractor = new SymbolExtractor(opts.wasmDir !== undefined ? { wasmDir: opts.wasmDir } : {});
-    const resolver = new SymbolResolver({ extractor, access: new DiskAccess(root), root: root.split(path.sep).join('/'), pathMappings: opts.pathMappings ?? [] });
+    const access = new DiskAccess(root);
+    const resolver = new SymbolResolver({ extractor, access, root: root.split(path.sep).join('/'), pathMappings: opts.pathMappings ?? [] });
     const max = opts.maxFiles ?? 200_000;
     const langs = new Set<SourceLanguage>();
     const pending: string[] = [''];
@@ -91,17 +103,34 @@ export class WorkspaceMatcher {
       }
     }
     await extractor.prepareAll(langs, opts.signal);
-    return new WorkspaceMatcher(root, resolver);
+    return new WorkspaceMatcher(root, resolver, access);
   }
 
   /** The workspace location of a code reference, or null when nothing fits without guessing. */
-  locate(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): CodeLocation | null {
+  locate(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): Promise<CodeLocation | null> {
     return this.resolver.locate(ref, service, hints);
   }
 
   /** `locate` with the ranked candidates, the interpretations tried and the reason. */
-  explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): ExplainResult {
+  explain(ref: CodeRef, service: string | null, hints: CodeRefHints = NO_HINTS): Promise<ExplainResult> {
     return this.resolver.explain(ref, service, hints);
+  }
+
+  /**
+   * Resolves a batch in order, yielding to the event loop every few references and stopping (with
+   * an AbortError) as soon as `signal` fires. `onResult` sees each result as it is ready.
+   */
+  async locateAll(items: readonly LocateItem[], signal?: AbortSignal, onResult?: (index: number, r: ExplainResult) => void): Promise<ExplainResult[]> {
+    const out: ExplainResult[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      const it = items[i]!;
+      const r = await this.resolver.explain(it.ref, it.service, it.hints ?? NO_HINTS);
+      out.push(r);
+      onResult?.(i, r);
+    }
+    return out;
   }
 
   get fileCount(): number {
@@ -110,7 +139,7 @@ export class WorkspaceMatcher {
 
   /** Languages whose grammars the index needs; exposed for diagnostics. */
   static languagesOf(families: readonly LangFamily[]): SourceLanguage[] {
-    return families.flatMap((f) => FAMILY_LANGS[f]);
+    return families.flatMap((f) => languageById(f)?.sources.map((s) => s.id) ?? []);
   }
 }
 

@@ -75,7 +75,12 @@ export class TempoCensus implements CensusSource {
       return { window: aligned, services: [], functions, notes, metricsUnavailable: (e.body ?? e.message).replace(/\s+/g, ' ').trim().slice(0, 300) };
     }
     if (answers.all.some((a) => a.status === 'PARTIAL')) notes.push('Tempo truncated a census answer (series limit): counts may be low; narrow the filter.');
-    return { window: aligned, services: countsFromMetrics(answers), functions, notes, metricsUnavailable: null };
+    const services = countsFromMetrics(answers);
+    if (services.length === 0 && functions.length > 0) {
+      // Search found spans the metrics do not count (PITFALLS 2: local-blocks off, or filtering server spans).
+      return { window: aligned, services, functions, notes, metricsUnavailable: 'TraceQL metrics count none of the spans that search finds in this window.' };
+    }
+    return { window: aligned, services, functions, notes, metricsUnavailable: null };
   }
 }
 

@@ -1,23 +1,39 @@
-// Trace insights (caller-timeout, cache-stampede) from sampled traces: drill-down → trace fetch (cached, de-duplicated, bounded) → detectors → findings per function. No vscode.
-import type { CodeRef, Insight, SpanHit, Trace } from '../shared/model';
+// Trace insights (caller-timeout, cache-stampede, n-plus-one) from sampled traces: one sampling search (or drill-downs) → trace fetch (once per trace, shared, bounded) → detectors over all of them → findings per function. No vscode.
+import type { CodeRef, Insight, SpanHit, TimeWindow, Trace } from '../shared/model';
 import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
 import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
+import { detectNPlusOne, nPlusOneInsight, type NPlusOneFinding } from '../core/insights/nPlusOne';
+import { chooseTraces, samplingQuery, type SampleHit, type TraceBudget } from '../core/insights/sampling';
 import { parseTraceBody } from '../core/otlp';
+import { forEachSearchSpan, spanHitOf } from '../core/search';
+import { checkFilter } from '../core/traceql';
+import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
 import type { TempoQueries } from './client';
+import { TraceSampleCache } from './traceSamples';
 
 /** Detector findings of one function, kept for the quick fixes (they need the evidence, not just the message). */
 export interface FunctionFindings {
   readonly insights: readonly Insight[];
   readonly callerTimeout: CallerTimeoutFinding | null;
   readonly cacheStampede: CacheStampedeFinding | null;
+  readonly nPlusOne: NPlusOneFinding | null;
+  /**
+   * One line for the hover of a method related to findings elsewhere (the caller that gave up, the
+   * caller of the cached method) — never a diagnostic. Null when there is none.
+   */
+  readonly related: string | null;
 }
 
-/** A function to sample traces for. */
+/** A function to sample traces for; its p50 (when known) narrows the sampling search to its slower half. */
 export interface InsightTarget {
   readonly codeRef: CodeRef;
   readonly service: string | null;
+  readonly p50Ms?: number | null;
 }
+
+/** Trace ids worth analysing for a set of functions, chosen within a budget (one search for all of them). */
+export type InsightSampler = (targets: readonly InsightTarget[], signal: AbortSignal) => Promise<readonly string[]>;
 
 /** The slowest and erroring spans of one function (StatsSource.drillDown, or the store's cached one). */
 export type InsightDrillDown = (ref: CodeRef, service: string | null, signal: AbortSignal) => Promise<{ readonly slowest: readonly SpanHit[]; readonly errors: readonly SpanHit[] }>;
@@ -28,8 +44,10 @@ export type InsightTraceFetch = (traceId: string, signal: AbortSignal) => Promis
 export interface SampleInsightsOptions {
   /** Functions analysed, in the order given. Default 12. */
   readonly maxFunctions?: number;
-  /** Distinct traces fetched per function. Default 20. */
+  /** Drill-down sampling: distinct traces taken per function. Default 10. */
   readonly tracesPerFunction?: number;
+  /** Distinct traces fetched in all, whichever way they were sampled. Default 60. */
+  readonly maxTraces?: number;
   /** Traces fetched at the same time. Default 3: enough to be quick, few enough not to crowd out other requests. */
   readonly concurrency?: number;
   /** Bound of the whole sampling; what was analysed by then is returned (`timedOut`). Default 60 s. */
@@ -57,13 +75,14 @@ export class FindingsCollector {
     return this.byKey;
   }
 
-  /** Runs both detectors over one set of traces (one function's sample, or every trace of the files). */
+  /** Runs the detectors over one set of traces (one function's sample, or every trace of the files). */
   analyse(traces: readonly Trace[], sampled = true): void {
     if (traces.length === 0) return;
     for (const f of detectCallerTimeouts(traces, { sampled }).findings) {
       const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.callerTimeout;
       if (existing && existing.tracesAffected >= f.tracesAffected) continue;
       this.merge(f.codeRef, f.service, { callerTimeout: f }, callerTimeoutInsight(f));
+      if (f.callerRef !== null) this.relate(f.callerRef, f.callerService, `caller-timeout on ${formatCodeRef(f.codeRef)}${svc(f.service)}: it ran on after this method gave up`);
     }
     for (const f of detectCacheStampedes(traces).findings) {
       // A hot-set reload is not something the cache-sync fix helps with: not reported as an insight.
@@ -71,15 +90,48 @@ export class FindingsCollector {
       const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.cacheStampede;
       if (existing && existing.maxExecutions >= f.maxExecutions) continue;
       this.merge(f.codeRef, f.service, { cacheStampede: f }, cacheStampedeInsight(f));
+      if (f.callerRef !== null) this.relate(f.callerRef, f.service, `cache-stampede in ${formatCodeRef(f.codeRef)}${svc(f.service)}, called from here`);
     }
+    for (const f of detectNPlusOne(traces, { sampled }).findings) {
+      const existing = this.byKey.get(functionKey(f.codeRef, f.service))?.nPlusOne;
+      if (existing && existing.medianTotalMs * existing.tracesAffected >= f.medianTotalMs * f.tracesAffected) continue;
+      this.merge(f.codeRef, f.service, { nPlusOne: f }, nPlusOneInsight(f));
+    }
+  }
+
+  /** Related lines are kept apart and joined when read, so a later finding on the same method drops them. */
+  private readonly relatedLines = new Map<string, string[]>();
+
+  private relate(ref: CodeRef, service: string | null, line: string): void {
+    const k = functionKey(ref, service);
+    const lines = this.relatedLines.get(k) ?? [];
+    if (!lines.includes(line)) lines.push(line);
+    this.relatedLines.set(k, lines);
+    const prev = this.byKey.get(k) ?? EMPTY;
+    this.byKey.set(k, { ...prev, related: relatedLine(lines, prev) });
   }
 
   private merge(ref: CodeRef, service: string | null, patch: Partial<FunctionFindings>, insight: Insight): void {
     const k = functionKey(ref, service);
-    const prev = this.byKey.get(k) ?? { insights: [], callerTimeout: null, cacheStampede: null };
+    const prev = this.byKey.get(k) ?? EMPTY;
     // A stronger finding of the same kind replaces the weaker one's insight.
-    this.byKey.set(k, { ...prev, ...patch, insights: [...prev.insights.filter((i) => i.kind !== insight.kind), insight] });
+    const next = { ...prev, ...patch, insights: [...prev.insights.filter((i) => i.kind !== insight.kind), insight] };
+    this.byKey.set(k, { ...next, related: relatedLine(this.relatedLines.get(k) ?? [], next) });
   }
+}
+
+const EMPTY: FunctionFindings = { insights: [], callerTimeout: null, cacheStampede: null, nPlusOne: null, related: null };
+
+function svc(service: string | null): string {
+  return service !== null ? ` (${service})` : '';
+}
+
+/** At most one line: the first two related findings, of kinds this method has no finding of itself. */
+function relatedLine(lines: readonly string[], own: FunctionFindings): string | null {
+  const kinds = new Set(own.insights.map((i) => i.kind));
+  const keep = lines.filter((l) => !kinds.has(l.slice(0, l.indexOf(' ')) as Insight['kind']));
+  if (keep.length === 0) return null;
+  return `related: ${keep.slice(0, 2).join('; ')}${keep.length > 2 ? `; +${keep.length - 2} more` : ''}`;
 }
 
 /** Every trace of a file source at once: the detectors see complete evidence, nothing is sampled. */
@@ -87,33 +139,6 @@ export function insightsFromTraces(traces: readonly Trace[]): InsightsResult {
   const collector = new FindingsCollector();
   collector.analyse(traces, false);
   return { findings: collector.findings, analysed: 0, tracesExamined: traces.length, timedOut: false };
-}
-
-/**
- * Traces by id, de-duplicated while in flight and kept (bounded, oldest dropped first) across calls.
- * A failed fetch is not kept: the next call retries.
- */
-export class TraceCache {
-  private readonly traces = new Map<string, Promise<Trace | null>>();
-
-  /** `fetch` returning undefined means the source cannot fetch traces (resolves to null, not cached). */
-  constructor(private readonly fetch: (traceId: string, signal: AbortSignal) => Promise<Trace | null> | undefined, private readonly max = 300, private readonly onError?: (traceId: string, error: unknown) => void) {}
-
-  get(traceId: string, signal: AbortSignal): Promise<Trace | null> {
-    let p = this.traces.get(traceId);
-    if (!p) {
-      const fetched = this.fetch(traceId, signal);
-      if (!fetched) return Promise.resolve(null);
-      p = fetched.catch((e: unknown) => {
-        this.traces.delete(traceId);
-        if (!signal.aborted) this.onError?.(traceId, e);
-        return null;
-      });
-      if (this.traces.size >= this.max) this.traces.delete(this.traces.keys().next().value as string);
-      this.traces.set(traceId, p);
-    }
-    return p;
-  }
 }
 
 /** Trace fetching through a Tempo client (trace by id, v2 then v1), bounded per trace. */
@@ -129,44 +154,106 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * For each target (in order, up to `maxFunctions`): its drill-down's slowest and erroring trace ids,
- * those traces fetched a few at a time, both detectors over them. Bounded in time; a target that
- * fails is skipped. Rejects only when `signal` is aborted.
+ * The search-based sampler: one TraceQL search for every target's slow (over its p50) and erroring
+ * spans in the window, then `chooseTraces` within the budget.
+ */
+export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'search'>, window: TimeWindow, filter: string, budget: TraceBudget = {}): InsightSampler {
+  return async (targets, signal) => {
+    if (targets.length === 0) return [];
+    const check = checkFilter(filter);
+    const caps = await client.capabilities(signal);
+    const q = samplingQuery(targets, { scopedIntrinsics: caps.scopedIntrinsics, filter: check.ok ? check.conditions : '' });
+    const start = Math.floor(window.startMs / 1000);
+    const end = Math.max(start + 1, Math.ceil(window.endMs / 1000));
+    const resp = await client.search({ q, start, end, limit: 300, spss: 100 }, signal);
+    const hits: SampleHit[] = [];
+    forEachSearchSpan(resp, (f) => hits.push({ ...spanHitOf(f), namespace: f.namespace, fn: f.fn, fnName: f.fnName }));
+    return chooseTraces(targets, hits, budget);
+  };
+}
+
+/**
+ * Trace insights of Tempo functions for a one-shot caller (the CLI, the MCP server): one sampling
+ * search within `budget`, per-function drill-downs only if that search fails, every trace fetched
+ * once for the run.
+ */
+export function tempoInsights(
+  targets: readonly InsightTarget[],
+  tempo: { readonly client: Pick<TempoQueries, 'capabilities' | 'search' | 'traceById'>; readonly drillDown: InsightDrillDown },
+  query: { readonly window: TimeWindow; readonly filter: string },
+  options: SampleInsightsOptions & TraceBudget,
+  signal: AbortSignal,
+): Promise<InsightsResult> {
+  const traces = new TraceSampleCache(clientTraceFetch(tempo.client));
+  return sampleInsights(
+    targets,
+    { sample: searchSampler(tempo.client, query.window, query.filter, options), drillDown: tempo.drillDown, fetchTrace: (id, s) => traces.get(id, s) },
+    options,
+    signal,
+  );
+}
+
+/**
+ * The targets' traces (up to `maxFunctions` targets, `maxTraces` traces), fetched a few at a time
+ * through `fetchTrace` (which should be a `TraceSampleCache`: one request per trace id, shared),
+ * then every detector once over all of them — a trace that shows several functions is fetched and
+ * analysed once. Sampling: `sample` (one search for all targets) when given, else one drill-down per
+ * target. Bounded in time; a target that fails is skipped. Rejects only when `signal` is aborted.
  */
 export async function sampleInsights(
   targets: readonly InsightTarget[],
-  ports: { readonly drillDown: InsightDrillDown; readonly fetchTrace: InsightTraceFetch },
+  ports: { readonly drillDown?: InsightDrillDown; readonly sample?: InsightSampler; readonly fetchTrace: InsightTraceFetch },
   options: SampleInsightsOptions,
   signal: AbortSignal,
 ): Promise<InsightsResult> {
   const maxFunctions = Math.max(0, options.maxFunctions ?? 12);
-  const perFunction = Math.max(1, options.tracesPerFunction ?? 20);
+  const perFunction = Math.max(1, options.tracesPerFunction ?? 10);
+  const maxTraces = Math.max(1, options.maxTraces ?? 60);
   const concurrency = Math.max(1, options.concurrency ?? 3);
   const timeout = AbortSignal.timeout(Math.max(1, options.timeoutMs ?? 60_000));
   const inner = AbortSignal.any([signal, timeout]);
   const collector = new FindingsCollector();
-  const examined = new Set<string>();
+  const chosen = targets.slice(0, maxFunctions);
+  const ids = new Set<string>();
   let analysed = 0;
-  for (const target of targets.slice(0, maxFunctions)) {
-    if (inner.aborted) break;
+  let sampled = false;
+  if (ports.sample !== undefined) {
     try {
-      const drill = await ports.drillDown(target.codeRef, target.service, inner);
-      if (inner.aborted) break;
-      const ids = [...new Set([...drill.slowest, ...drill.errors].map((h) => h.traceId))].slice(0, perFunction);
-      const traces: Trace[] = [];
-      for (let i = 0; i < ids.length && !inner.aborted; i += concurrency) {
-        const batch = await Promise.all(ids.slice(i, i + concurrency).map((id) => ports.fetchTrace(id, inner)));
-        for (const t of batch) if (t) traces.push(t);
-      }
-      if (inner.aborted) break;
-      analysed++;
-      for (const t of traces) examined.add(t.traceId);
-      collector.analyse(traces);
+      for (const id of await ports.sample(chosen, inner)) if (ids.size < maxTraces) ids.add(id);
+      analysed = chosen.length;
+      sampled = true;
     } catch (e) {
-      if (inner.aborted) break;
-      options.onSkip?.(target, e);
+      // Without drill-downs to fall back on, every target is skipped for this reason.
+      if (!inner.aborted && ports.drillDown === undefined) for (const t of chosen) options.onSkip?.(t, e);
     }
   }
+  if (!sampled && !inner.aborted && ports.drillDown !== undefined) {
+    // One drill-down per target (the extension's cached ones, or the fallback when the sampling search failed): bounded by maxTraces.
+    for (const target of chosen) {
+      if (inner.aborted || ids.size >= maxTraces) break;
+      try {
+        const drill = await ports.drillDown(target.codeRef, target.service, inner);
+        if (inner.aborted) break;
+        const mine = [...new Set([...drill.slowest, ...drill.errors].map((h) => h.traceId))].slice(0, perFunction);
+        for (const id of mine) if (ids.size < maxTraces) ids.add(id);
+        analysed++;
+      } catch (e) {
+        if (inner.aborted) break;
+        options.onSkip?.(target, e);
+      }
+    }
+  }
+  const traces: Trace[] = [];
+  const list = [...ids];
+  for (let i = 0; i < list.length && !inner.aborted; i += concurrency) {
+    // A trace that cannot be read is left out (the time bound aborts the rest): the others are still analysed.
+    const batch = await Promise.all(list.slice(i, i + concurrency).map((id) => ports.fetchTrace(id, inner).catch(() => null)));
+    for (const t of batch) if (t) traces.push(t);
+  }
   if (signal.aborted) throw abortError(signal);
-  return { findings: collector.findings, analysed, tracesExamined: examined.size, timedOut: timeout.aborted };
+  // What was fetched before the time bound is analysed: a partial sample beats none.
+  const seen = new Set<string>();
+  const unique = traces.filter((t) => !seen.has(t.traceId) && seen.add(t.traceId));
+  collector.analyse(unique);
+  return { findings: collector.findings, analysed: timeout.aborted && unique.length === 0 ? 0 : analysed, tracesExamined: unique.length, timedOut: timeout.aborted };
 }

@@ -58,7 +58,7 @@ describe('release package (VSIX)', () => {
   test('holds the bundles, grammars, icons, walkthrough and docs — no sources, tests, maps or screenshots', () => {
     assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')), 'run "npm run build" first');
     const files = vsce(['ls', '--no-dependencies']).split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/webview.js',
+    for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/mapWorker.js', 'dist/webview.js',
       'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-java.wasm', 'dist/wasm/tree-sitter-typescript.wasm', 'dist/wasm/tree-sitter-python.wasm']) {
       assert.ok(files.includes(f), `${f} is in the VSIX (got ${files.join(', ')})`);
     }

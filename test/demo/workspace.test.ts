@@ -44,10 +44,10 @@ describe('demo workspace ↔ seeded traces', () => {
 
   for (const seed of SEED_CODE_REFS) {
     const name = `${seed.namespace !== null ? `${seed.namespace}.` : ''}${seed.function}`;
-    test(`${name} (${seed.service}) is a method of the demo workspace${seed.filePath !== null ? `, ${seed.filePath}:${seed.line} included` : ''}`, () => {
+    test(`${name} (${seed.service}) is a method of the demo workspace${seed.filePath !== null ? `, ${seed.filePath}:${seed.line} included` : ''}`, async () => {
       const hit = seededRefs().find(({ span }) => span.service === seed.service && (span.attributes['code.function'] === seed.function || span.attributes['code.function.name'] === seed.function));
       assert.ok(hit, `the seed has a ${seed.service} span for ${name}`);
-      const loc = matcher.locate(hit.ref, hit.span.service, codeRefHintsFromAttributes(hit.span.attributes, hit.span.resource));
+      const loc = await matcher.locate(hit.ref, hit.span.service, codeRefHintsFromAttributes(hit.span.attributes, hit.span.resource));
       assert.ok(loc, `${name} maps to a workspace method`);
       assert.ok(loc.confidence >= 0.9, `confident match (${loc.confidence}): ${loc.reason}`);
       assert.ok(loc.symbol.endsWith(seed.function.split('.').pop() ?? ''), `symbol ${loc.symbol} is ${seed.function}`);

@@ -161,6 +161,15 @@ for (const tempo of realTempos()) {
       for (const ids of [...r.values(), ...t.values()]) assert.ok(ids.length <= 2);
     });
 
+    test('search limits: spss over 100, a limit of 1, an end before the start — same status', async () => {
+      const q = statsSearchQuery(opts[0] as StatsQueryOptions);
+      for (const params of [{ ...search, limit: '20', spss: '101' }, { ...search, limit: '1', spss: '1' }, { start: search.end, end: search.start }]) {
+        const [real, test] = await both('/api/search', { q, ...params });
+        assert.equal(test.status, real.status, `${JSON.stringify(params)}: real ${real.text.slice(0, 200)}, test server ${test.text.slice(0, 200)}`);
+        if (real.status === 200) assert.equal(searchSpans(test.text).size, searchSpans(real.text).size, JSON.stringify(params));
+      }
+    });
+
     test('drill-down (slowest with a threshold, erroring) for every function: the same spans', async () => {
       for (const fn of scenario.functions) {
         for (const extra of [{ minDurationMs: 200 }, { errorsOnly: true }]) {

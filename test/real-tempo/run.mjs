@@ -67,7 +67,7 @@ try {
     '{ span.code.function.name != nil } | count_over_time()': scenario.newKeySpans + mix.newKeySpans,
   };
   const waited = await Promise.all(tempos.map((t) => waitForMetrics(t, { expect })));
-  tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
+  tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans + mix.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
 
   const env = {
     TEMPO_REAL: JSON.stringify(tempos.map((t) => ({ version: t.version, url: t.url }))),

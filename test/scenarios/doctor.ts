@@ -3,6 +3,7 @@
 // dual-emitting with one function the workspace lacks, and container paths (/app/src/…) that end
 // like files of test/fixtures/workspaces/demo/checkout-web. Exact expected counts per service.
 // Spans end within the last ~25 s of `nowMs` (the metrics-generator drops older ones, PITFALLS 10).
+import type { ServiceCounts } from '../../src/core/doctor';
 import { countSpans, traceIdFor, tracePayload, type AttrMap, type Resource, type SpanSpec } from './otlp';
 
 const AGENT = { 'telemetry.distro.name': 'opentelemetry-java-instrumentation', 'telemetry.distro.version': '2.10.0' };
@@ -16,13 +17,8 @@ const RESOURCES: Record<string, Resource> = {
   'doc-python': { attributes: { 'service.name': 'doc-python', 'telemetry.sdk.language': 'python', 'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.version': '1.29.0' }, scope: { name: 'opentelemetry.instrumentation.flask', version: '0.50b0' } },
 };
 
-export interface ExpectedService {
-  readonly service: string;
-  readonly spans: number;
-  readonly withCode: number;
-  readonly oldKeys: number;
-  readonly newKeys: number;
-  readonly bothKeys: number;
+/** The expected counts of one service (the JSON's `sdk` has no `distro`). */
+export interface ExpectedService extends Omit<ServiceCounts, 'sdk'> {
   readonly sdk: { readonly language: string; readonly name: string; readonly version: string };
   readonly matched: number;
   readonly unmatched: number;
@@ -61,15 +57,15 @@ export function doctorScenario(nowMs: number): DoctorScenario {
   for (let i = 0; i < 10; i++) {
     add({ ...leaf('doc-http', 'GET /orders', i, { 'http.route': '/orders' }, 2), durationMs: 30, children: [leaf('doc-http', 'SELECT orders', i + 1, { 'db.system': 'postgresql' }, 3)] });
   }
-  // doc-old: old keys only (agent default) — TokenService.getToken (maps), 8 spans.
-  for (let i = 0; i < 8; i++) add(leaf('doc-old', 'TokenService.getToken', i + 20, old('com.acme.token.TokenService', 'getToken')));
-  // doc-new: new keys only — TokenClient.refresh (maps), 6 spans, under 4 server spans without code.
+  // doc-old: old keys only (agent default) — TokenController.token (maps), 8 spans.
+  for (let i = 0; i < 8; i++) add(leaf('doc-old', 'TokenController.token', i + 20, old('com.acme.token.TokenController', 'token')));
+  // doc-new: new keys only — SessionController.session (maps), 6 spans, under 4 server spans without code.
   for (let i = 0; i < 6; i++) {
-    const child = leaf('doc-new', 'TokenClient.refresh', i + 40, neu('com.acme.gateway.TokenClient', 'refresh'));
+    const child = leaf('doc-new', 'SessionController.session', i + 40, neu('com.acme.gateway.SessionController', 'session'));
     add(i < 4 ? { ...leaf('doc-new', 'POST /session', i + 40, { 'http.route': '/session' }, 2), durationMs: 40, children: [child] } : child);
   }
-  // doc-dual: code/dup — TokenRepository.findToken (maps, 5 spans) and AuditLog.record (not in the workspace, 2 spans).
-  for (let i = 0; i < 5; i++) add(leaf('doc-dual', 'TokenRepository.findToken', i + 60, { ...old('com.acme.token.TokenRepository', 'findToken'), ...neu('com.acme.token.TokenRepository', 'findToken') }));
+  // doc-dual: code/dup — TokenController.jwks (maps, 5 spans) and AuditLog.record (not in the workspace, 2 spans).
+  for (let i = 0; i < 5; i++) add(leaf('doc-dual', 'TokenController.jwks', i + 60, { ...old('com.acme.token.TokenController', 'jwks'), ...neu('com.acme.token.TokenController', 'jwks') }));
   for (let i = 0; i < 2; i++) add(leaf('doc-dual', 'AuditLog.record', i + 70, { ...old('com.acme.audit.AuditLog', 'record'), ...neu('com.acme.audit.AuditLog', 'record') }));
   // doc-container: paths from the image (/app/src/…); the workspace has them under checkout-web/src/…; 7 spans.
   for (let i = 0; i < 4; i++) add(leaf('doc-container', 'CartService.checkout', i + 80, neu('CartService', 'checkout', '/app/src/cart/cartService.ts', 42)));

@@ -5,7 +5,7 @@
 // All spans end within the last ~25 s of `nowMs`: Tempo's metrics-generator drops spans that end
 // more than 30 s before ingestion (PITFALLS 10), so the payloads must be pushed right away.
 import type { CodeRef } from '../../src/shared/model';
-import { countSpans, traceIdFor, tracePayload, type AttrMap, type Resource, type SpanSpec } from './otlp';
+import { countSpans, prng, traceIdFor, tracePayload, type AttrMap, type Resource, type SpanSpec } from './otlp';
 
 type Style = 'old' | 'new' | 'dual' | 'mixed';
 
@@ -71,18 +71,6 @@ function codeAttrs(fn: FnDef, i: number): AttrMap {
     case 'dual': return { ...old, ...neu };
     case 'mixed': return i % 2 === 0 ? old : neu;
   }
-}
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface StatsScenario {

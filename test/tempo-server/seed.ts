@@ -1,4 +1,5 @@
 // Deterministic demo/test data set for the Tempo test server: OTLP JSON payloads spread over the last hour.
+import { prng } from '../scenarios/otlp';
 
 /** A code location the seed emits, in CodeRef shape plus the service and attribute style used. */
 export interface SeedCodeRef {
@@ -38,18 +39,6 @@ export const SEED_FACTS = {
   stampedeTraces: 24,
   stampedeStatement: 'SELECT kid, jwk FROM signing_keys WHERE active = true',
 } as const;
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Attr = { key: string; value: Record<string, unknown> };
 

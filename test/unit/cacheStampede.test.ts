@@ -59,7 +59,7 @@ test('§5b-1: 20 traces within 300 ms each run the same 800 ms SELECT, every 60 
   assert.ok(f.periodMs !== null && Math.abs(f.periodMs - 60_000) <= 1000, String(f.periodMs));
   assert.equal(f.peakConcurrency, 20);
   assert.equal(f.windowMs, 1600);
-  assert.equal(f.message, '20 concurrent executions of SELECT … FROM fx_rates within 285 ms (20 at once), ~every 1 min, in 5 bursts; the cache expires and every request reloads it');
+  assert.equal(f.message, '20 concurrent executions of SELECT … FROM fx_rates within 285 ms (20 at once), ~every 1 min, in 5 bursts of 20, 20, 20, 20 and 20 calls among 150 traces; the cache expires and every request reloads it');
   assert.equal(cacheStampedeInsight(f).kind, 'cache-stampede');
   assert.equal(f.exampleTraceIds.length, 5);
 });
@@ -109,7 +109,7 @@ test('HTTP key fetches are fingerprinted by method + url.template and attributed
   assert.equal(f.codeRef.function, 'keys');
   assert.equal(f.periodMs, null);
   assert.equal(f.redundantPerBurst, 7);
-  assert.match(f.message, /^8 concurrent executions of GET \/\.well-known\/jwks\.json within 140 ms \(8 at once\), in 1 burst; concurrent cache misses each reload it$/);
+  assert.match(f.message, /^8 concurrent executions of GET \/\.well-known\/jwks\.json within 140 ms \(8 at once\), in 1 burst among 8 traces; concurrent cache misses each reload it$/);
 });
 
 test('statement normalisation strips literals and folds IN lists', () => {
@@ -144,5 +144,5 @@ test('sample workspace spring-token: the 24 h JWKS expiry stampede is attributed
   assert.equal(f.maxExecutions, 12);
   assert.ok(f.periodMs !== null && Math.abs(f.periodMs - 86_400_000) < 10_000);
   assert.equal(f.redundantPerBurst, 11);
-  assert.match(f.message, /^12 concurrent executions of SELECT … FROM jwks within \d+ ms \(12 at once\), ~every 24 h, in 3 bursts; the cache expires and every request reloads it$/);
+  assert.match(f.message, /^12 concurrent executions of SELECT … FROM jwks within \d+ ms \(12 at once\), ~every 24 h, in 3 bursts of 12, 12 and 12 calls among 105 traces; the cache expires and every request reloads it$/);
 });

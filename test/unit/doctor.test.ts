@@ -155,6 +155,22 @@ describe('doctor against the loopback Tempo (2.x rules: ≤ 5 group-bys, no = ni
   });
 });
 
+describe('doctor when the metrics see nothing that search finds (PITFALLS 2)', () => {
+  const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+  test('"metrics unavailable", not "no data"', async () => {
+    const server = await startTempoServer({ now: () => NOW });
+    try {
+      for (const p of doctorScenario(NOW).payloads) server.ingest(p);
+      server.inject({ path: '/api/metrics/query_range', status: 200, body: '{"series":[]}', times: Infinity });
+      const r = await cli(['doctor', '--url', server.url, '--since', '15m', '--workspace', DEMO, '--format', 'json'], NOW);
+      assert.equal(r.code, 3, r.err);
+      assert.match(r.err, /TraceQL metrics count none of the spans that search finds/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('doctor --source files: counts from the spans themselves', () => {
   const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
   const scenario = doctorScenario(NOW);

@@ -6,7 +6,8 @@ import { functionKey } from '../../src/core/stats';
 import type { CodeRef } from '../../src/shared/model';
 import { TempoClient } from '../../src/tempo/client';
 import { FileStatsSource } from '../../src/tempo/files';
-import { clientTraceFetch, insightsFromTraces, sampleInsights, TraceCache, type InsightDrillDown } from '../../src/tempo/insightsSource';
+import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightDrillDown } from '../../src/tempo/insightsSource';
+import { TraceSampleCache } from '../../src/tempo/traceSamples';
 import { TempoStatsSource } from '../../src/tempo/statsSource';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
 import { SEED_FACTS, seedTraces } from '../tempo-server/seed';
@@ -88,6 +89,20 @@ describe('sampleInsights against the seeded server', () => {
     }
   });
 
+  test('one sampling search for all targets; when it fails, per-function drill-downs take over within the same trace budget', async () => {
+    drillDowns = [];
+    const targets = [{ codeRef: ref(TOKEN_SERVICE, 'getJwks'), service: 'token-service' }];
+    const sample = async (): Promise<readonly string[]> => Promise.reject(new Error('400 query too long'));
+    const skipped: string[] = [];
+    const r = await sampleInsights(targets, { sample, drillDown, fetchTrace: clientTraceFetch(client) }, { maxTraces: 12, onSkip: (t) => skipped.push(t.codeRef.function) }, AbortSignal.timeout(60_000));
+    assert.deepEqual(drillDowns, ['getJwks'], 'fell back to the drill-down');
+    assert.equal(skipped.length, 0);
+    assert.ok(r.tracesExamined > 0 && r.tracesExamined <= 12);
+    const alone = await sampleInsights(targets, { sample, fetchTrace: clientTraceFetch(client) }, { onSkip: (t) => skipped.push(t.codeRef.function) }, AbortSignal.timeout(60_000));
+    assert.deepEqual(skipped, ['getJwks'], 'no fallback: the target is skipped');
+    assert.equal(alone.tracesExamined, 0);
+  });
+
   test('an aborted signal rejects; a failing function is skipped and reported', async () => {
     const ctl = new AbortController();
     ctl.abort(new Error('stop'));
@@ -104,32 +119,48 @@ describe('sampleInsights against the seeded server', () => {
     assert.ok(r.findings.get(functionKey(ref(TOKEN_SERVICE, 'getJwks'), 'token-service'))?.cacheStampede);
   });
 
-  test('TraceCache: one request per trace id while cached; failures are not cached', async () => {
+  test('TraceSampleCache: one request per trace id (any spelling) while kept, shared in flight; failures and recent traces are not kept for long', async () => {
     const search = await source.drillDown(ref(TOKEN_SERVICE, 'getJwks'), 'token-service', WINDOW, AbortSignal.timeout(30_000));
     const id = search.slowest[0]?.traceId;
     assert.ok(id);
     const errors: string[] = [];
-    const cache = new TraceCache(clientTraceFetch(client), 300, (tid) => errors.push(tid));
+    let clock = NOW;
+    const cache = new TraceSampleCache(clientTraceFetch(client), { onError: (tid) => errors.push(tid), now: () => clock, settleMs: 60_000 });
     server.clearRequests();
     const signal = AbortSignal.timeout(30_000);
-    const [a, b] = await Promise.all([cache.get(id, signal), cache.get(id, signal)]);
-    assert.equal(a, b);
+    const stripped = id.replace(/^0+/, '').toUpperCase();
+    const [a, b] = await Promise.all([cache.get(id, signal), cache.get(stripped, signal)]);
+    assert.equal(a, b, 'one fetch for both spellings of the id, joined in flight');
     assert.equal(a?.traceId, id.padStart(32, '0'));
     assert.ok((await cache.get(id, signal))?.spans.length);
     assert.equal(server.requests.filter((q) => isTraceFetch(q.path)).length, 1);
+    assert.deepEqual(cache.stats, { fetches: 1, reused: 2 });
     server.inject({ path: /\/api\/(v2\/)?traces\//, status: 500, body: 'boom', times: Infinity });
+    const other = search.slowest.find((h) => h.traceId !== id)?.traceId;
+    assert.ok(other);
     try {
-      const other = search.slowest.find((h) => h.traceId !== id)?.traceId;
-      assert.ok(other);
       assert.equal(await cache.get(other, signal), null);
-      assert.deepEqual(errors, [other]);
+      assert.deepEqual(errors, [other.padStart(32, '0')]);
     } finally {
       server.clearFaults();
     }
-    const retried = await cache.get(search.slowest.find((h) => h.traceId !== id)!.traceId, signal);
+    const retried = await cache.get(other, signal);
     assert.ok(retried?.spans.length, 'retried after the failure');
-    const unavailable = new TraceCache(() => undefined);
+    assert.equal(await cache.get('not-a-trace-id', signal), null);
+    const unavailable = new TraceSampleCache(() => undefined);
     assert.equal(await unavailable.get(id, signal), null);
+    assert.equal(unavailable.stats.fetches, 0);
+    // The seeded traces ended minutes before NOW: complete, kept. A trace that ended within the
+    // settle time may still grow: fetched again once the settle time has passed.
+    const fresh = new TraceSampleCache(clientTraceFetch(client), { now: () => clock, settleMs: 60 * 60_000 });
+    await fresh.get(id, signal);
+    await fresh.get(id, signal);
+    assert.equal(fresh.stats.fetches, 1);
+    clock += 2 * 60 * 60_000;
+    await fresh.get(id, signal);
+    assert.equal(fresh.stats.fetches, 2, 'a recent trace is fetched again after the settle time');
+    await fresh.get(id, signal);
+    assert.equal(fresh.stats.fetches, 2, 'now complete: kept');
   });
 });
 

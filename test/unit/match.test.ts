@@ -97,14 +97,14 @@ test('workspace matcher: container prefix learned per service, path mappings, no
     writeFileSync(path.join(dir, 'node_modules/x/users.py'), 'def load(u):\n    pass\n');
     const m = await WorkspaceMatcher.fromDirectory(dir, { pathMappings: [{ from: '/opt/code/', to: 'svc/' }] });
     assert.equal(m.fileCount, 2, 'node_modules skipped');
-    const first = m.locate(r(null, 'load', 2, '/app/src/app/users.py'), 'users-api');
+    const first = await m.locate(r(null, 'load', 2, '/app/src/app/users.py'), 'users-api');
     assert.equal(first?.file, 'svc/src/app/users.py');
     assert.deepEqual(m.resolver.learnedPrefixes().get('users-api'), { remote: '/app/', local: 'svc' });
-    const learned = m.explain(r(null, 'load', 1, '/app/src/app/orders.py'), 'users-api');
+    const learned = await m.explain(r(null, 'load', 1, '/app/src/app/orders.py'), 'users-api');
     assert.match(learned.reason, /learned prefix \/app\/ for users-api/);
-    const mapped = m.explain(r(null, 'load', 1, '/opt/code/src/app/orders.py'), null);
+    const mapped = await m.explain(r(null, 'load', 1, '/opt/code/src/app/orders.py'), null);
     assert.match(mapped.reason, /path mapping \/opt\/code\//);
-    assert.equal(m.locate(r(null, 'load', 1, '/elsewhere/unknown.py'), null), null);
+    assert.equal(await m.locate(r(null, 'load', 1, '/elsewhere/unknown.py'), null), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

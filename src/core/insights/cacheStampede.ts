@@ -2,14 +2,14 @@
 import type { CodeRef, Insight, Span, Trace } from '../../shared/model';
 import { codeRefKey, formatCodeRef } from '../codeRef';
 import { formatDuration } from '../format';
-import { buildSpanTree, codeRefOf, isDbSpan, isHttpClientSpan, median, owningCodeRef, str, type SpanTree } from './spanTree';
+import { buildSpanTree, codeRefOf, isDbSpan, isHttpClientSpan, median, owningCodeRef, parentOf, str, type SpanTree } from './spanTree';
 
 export interface CacheStampedeOptions {
   /** A burst needs at least this many executions … Default 5. */
   readonly minExecutions?: number;
   /** … from at least this many distinct traces. Default 5. */
   readonly minTraces?: number;
-  /** … of which at least this many ran at the same time (no single-flight). Default 3. */
+  /** … of which at least this many ran at the same time (no single-flight). Default 5. */
   readonly minConcurrent?: number;
   /** … and at least this multiple of the fingerprint's baseline rate per window. Default 10. */
   readonly baselineFactor?: number;
@@ -55,6 +55,10 @@ export interface CacheStampedeFinding {
   readonly wastedMsPerBurst: number;
   readonly baselinePerWindow: number;
   readonly burstStartsMs: readonly number[];
+  /** Executions per burst, largest first. */
+  readonly burstSizes: readonly number[];
+  /** Traces the detector saw (the sample). */
+  readonly tracesExamined: number;
   readonly exampleTraceIds: readonly string[];
   readonly message: string;
 }
@@ -145,7 +149,16 @@ function urlParts(s: Span): { host: string | null; path: string | null; full: st
   return { host, path, full };
 }
 
-/** Fingerprint and key of an execution; null when the span is not an expensive child we can name. */
+/**
+ * Fingerprint, label and key of a call: DB = system + namespace + normalised statement; HTTP =
+ * method + route (`url.template`, `http.route`, else host + normalised path); a code-carrying
+ * INTERNAL span = its method. The key tells requests of the same fingerprint apart (literals, URL).
+ * Null when the span is no call we can name.
+ */
+export function callFingerprint(s: Span): { id: string; label: string; key: string | null } | null {
+  return fingerprintOf(s);
+}
+
 function fingerprintOf(s: Span): { id: string; label: string; key: string | null } | null {
   const svc = s.service ?? '';
   if (isDbSpan(s)) {
@@ -172,7 +185,7 @@ function fingerprintOf(s: Span): { id: string; label: string; key: string | null
   }
   if (isHttpClientSpan(s)) {
     const method = str(s.attributes['http.request.method']) ?? str(s.attributes['http.method']) ?? 'GET';
-    const template = str(s.attributes['url.template']);
+    const template = str(s.attributes['url.template']) ?? str(s.attributes['http.route']);
     const { host, path, full } = urlParts(s);
     const route = template ?? `${host ?? ''}${normalisePath(path ?? '/')}`;
     return { id: `http\u001f${svc}\u001f${method}\u001f${route}`, label: `${method} ${template ?? normalisePath(path ?? '/')}`, key: full ?? path };
@@ -320,14 +333,14 @@ function cv(values: readonly number[]): number {
 
 /**
  * Finds stampedes in the given traces: for every expensive child fingerprint, bursts of ≥ 5
- * executions from ≥ 5 traces within W = max(1 s, 2·median duration), ≥ 3 of them at once, ≥ 10×
+ * executions from ≥ 5 traces within W = max(1 s, 2·median duration), ≥ 5 of them at once, ≥ 10×
  * the baseline; recurring at a steady interval → the cache TTL.
  */
 export function detectCacheStampedes(traces: readonly Trace[], options: CacheStampedeOptions = {}): CacheStampedeReport {
   const o: Required<CacheStampedeOptions> = {
     minExecutions: options.minExecutions ?? 5,
     minTraces: options.minTraces ?? 5,
-    minConcurrent: options.minConcurrent ?? 3,
+    minConcurrent: options.minConcurrent ?? 5,
     baselineFactor: options.baselineFactor ?? 10,
     baselineLookbackMs: options.baselineLookbackMs ?? 30 * 60_000,
     periodicCv: options.periodicCv ?? 0.15,
@@ -370,7 +383,7 @@ export function detectCacheStampedes(traces: readonly Trace[], options: CacheSta
     const windowMs = Math.max(1000, 2 * median(f.execs.map((e) => e.end - e.start)));
     const bursts = findBursts(f.execs, windowMs, dataStart, dataEnd, o);
     if (bursts.length === 0 || runsOnMostRequests(f, bursts, traceCount)) continue;
-    const finding = summarise(f, bursts, windowMs, o, refTraces);
+    const finding = summarise(f, bursts, windowMs, o, traceCount, refTraces);
     if (finding !== null) findings.push(finding);
   }
   const rank = { high: 0, medium: 1, low: 2 } as const;
@@ -382,45 +395,55 @@ function ownerKey(ref: CodeRef, service: string | null): string {
   return `${codeRefKey(ref)}\u001f${service ?? ''}`;
 }
 
-function codeChain(tree: SpanTree, s: Span): Owner[] {
-  const out: Owner[] = [];
-  let cur = owningCodeRef(tree, s, false);
-  for (let guard = 0; cur !== null && out.length < 8 && guard < 64; guard++) {
-    out.push({ ref: cur.ref, service: cur.span.service, key: ownerKey(cur.ref, cur.span.service) });
-    cur = owningCodeRef(tree, cur.span, false);
-  }
-  return out;
+/** A request's entry method: the code of a SERVER/CONSUMER span, or the code span right below one (its handler). */
+function isEntryMethod(tree: SpanTree, span: Span): boolean {
+  if (span.kind === 'server' || span.kind === 'consumer') return true;
+  const p = parentOf(tree, span);
+  return p !== undefined && (p.kind === 'server' || p.kind === 'consumer') && p.service === span.service && codeRefOf(p) === null;
 }
 
 /**
- * Walks up the chain while the ancestor runs only in traces that ran the child (the miss path); the
- * last such ancestor whose own caller also runs without the child is the cache owner. When no such
- * boundary shows (every trace is a miss), the nearest code-carrying ancestor is the best guess.
+ * The method whose fix applies, and the method above it. Start at the method issuing the expensive
+ * call (its nearest code-carrying ancestor; for a code-only fingerprint, the loader method itself)
+ * and climb while both the method and its caller run only in traces that ran the call (the miss
+ * path: a `@Cacheable` method's body — and the repository below it — runs only on a miss). The
+ * climb never reaches a request's entry method: a sample biased to slow traces makes the caller
+ * of the cached method look like the miss path too, and the fix does not go there.
  */
-function ownerOf(chain: readonly Owner[], fTraces: ReadonlySet<string>, refTraces: ReadonlyMap<string, ReadonlySet<string>>): { owner: Owner; caller: Owner | null } | null {
+function ownerOf(tree: SpanTree, s: Span, isCodeFingerprint: boolean, fTraces: ReadonlySet<string>, refTraces: ReadonlyMap<string, ReadonlySet<string>>): { owner: Owner; caller: Owner | null } | null {
+  const chain: { owner: Owner; span: Span }[] = [];
+  const own = isCodeFingerprint ? codeRefOf(s) : null;
+  let cur = own !== null ? { ref: own, span: s } : owningCodeRef(tree, s, false);
+  for (let guard = 0; cur !== null && chain.length < 8 && guard < 64; guard++) {
+    const key = ownerKey(cur.ref, cur.span.service);
+    // The same method one frame up (a proxy span, recursion) is not a different caller.
+    if (chain.at(-1)?.owner.key !== key) chain.push({ owner: { ref: cur.ref, service: cur.span.service, key }, span: cur.span });
+    cur = owningCodeRef(tree, cur.span, false);
+  }
   const onlyWithF = (o: Owner): boolean => {
     const set = refTraces.get(o.key);
     if (set === undefined) return false;
     for (const t of set) if (!fTraces.has(t)) return false;
     return true;
   };
-  const first = chain[0];
-  if (first === undefined) return null;
-  for (let i = 0; i + 1 < chain.length; i++) {
-    const a = chain[i] as Owner;
-    const parent = chain[i + 1] as Owner;
-    if (!onlyWithF(a)) break;
-    if (!onlyWithF(parent)) return { owner: a, caller: parent };
+  if (chain.length === 0) return null;
+  let i = 0;
+  while (i + 1 < chain.length) {
+    const a = chain[i]!;
+    const p = chain[i + 1]!;
+    if (!onlyWithF(a.owner) || !onlyWithF(p.owner) || isEntryMethod(tree, p.span)) break;
+    i++;
   }
-  return { owner: first, caller: chain[1] ?? null };
+  return { owner: chain[i]!.owner, caller: chain[i + 1]?.owner ?? null };
 }
 
-function summarise(f: Fingerprint, bursts: readonly Burst[], windowMs: number, o: Required<CacheStampedeOptions>, refTraces: ReadonlyMap<string, ReadonlySet<string>>): CacheStampedeFinding | null {
+function summarise(f: Fingerprint, bursts: readonly Burst[], windowMs: number, o: Required<CacheStampedeOptions>, tracesExamined: number, refTraces: ReadonlyMap<string, ReadonlySet<string>>): CacheStampedeFinding | null {
+  const isCode = f.id.startsWith('code\u001f');
   const fTraces = new Set(f.execs.map((e) => e.traceId));
   const owners = new Map<string, { owner: Owner; caller: Owner | null; n: number }>();
   for (const b of bursts) {
     for (const e of b.execs) {
-      const found = ownerOf(codeChain(e.tree, e.span), fTraces, refTraces);
+      const found = ownerOf(e.tree, e.span, isCode, fTraces, refTraces);
       if (found === null) continue;
       const cur = owners.get(found.owner.key);
       if (cur === undefined) owners.set(found.owner.key, { ...found, n: 1 });
@@ -472,6 +495,8 @@ function summarise(f: Fingerprint, bursts: readonly Burst[], windowMs: number, o
     wastedMsPerBurst: median(perBurst.map((p) => p.wasted)),
     baselinePerWindow: Math.max(...bursts.map((b) => b.baselinePerWindow)),
     burstStartsMs: starts,
+    burstSizes: bursts.map((b) => b.execs.length).sort((x, y) => y - x),
+    tracesExamined,
     exampleTraceIds: examples,
   };
   return { ...base, message: cacheStampedeMessage(base, distinctOf(perBurst)) };
@@ -483,21 +508,29 @@ function distinctOf(perBurst: readonly { distinctKeys: number }[]): number {
 
 /**
  * "12 concurrent executions of SELECT … FROM jwks within 300 ms (9 at once), ~every 24 h, in 3
- * bursts; the cache expires and every request reloads it".
+ * bursts of 12, 10 and 9 calls among 40 traces; the cache expires and every request reloads it".
  */
 export function cacheStampedeMessage(
-  f: Pick<CacheStampedeFinding, 'kind' | 'maxExecutions' | 'label' | 'burstSpreadMs' | 'peakConcurrency' | 'periodMs' | 'bursts'>,
+  f: Pick<CacheStampedeFinding, 'kind' | 'maxExecutions' | 'label' | 'burstSpreadMs' | 'peakConcurrency' | 'periodMs' | 'bursts'> & { readonly burstSizes?: readonly number[]; readonly tracesExamined?: number },
   distinctKeys = 1,
 ): string {
   const within = `within ${formatDuration(Math.max(1, f.burstSpreadMs))}`;
   const head = `${f.maxExecutions} concurrent executions of ${f.label} ${within} (${f.peakConcurrency} at once)`;
   const when = f.periodMs !== null ? `, ~every ${formatDuration(f.periodMs)}` : '';
-  const bursts = `, in ${f.bursts} burst${f.bursts === 1 ? '' : 's'}`;
+  const sizes = f.burstSizes !== undefined && f.bursts > 1 ? ` of ${listSizes(f.burstSizes)} calls` : '';
+  const seen = f.tracesExamined !== undefined ? ` among ${f.tracesExamined} traces` : '';
+  const bursts = `, in ${f.bursts} burst${f.bursts === 1 ? '' : 's'}${sizes}${seen}`;
   if (f.kind === 'hot-set-reload') {
     return `${head} for ${distinctKeys} different keys${when}${bursts}: a hot-set reload — single-flight per key would not help`;
   }
   const why = f.periodMs !== null ? 'the cache expires and every request reloads it' : 'concurrent cache misses each reload it';
   return `${head}${when}${bursts}; ${why}`;
+}
+
+function listSizes(sizes: readonly number[]): string {
+  const shown = sizes.slice(0, 5).map(String);
+  if (sizes.length > 5) return `${shown.join(', ')}, …`;
+  return shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1) ?? ''}` : (shown[0] ?? '');
 }
 
 export function cacheStampedeInsight(f: CacheStampedeFinding): Insight {

@@ -1,9 +1,8 @@
 // Shared shapes of per-language code-reference interpretations (RefKey), language families and file-name hints.
-import type { SourceLanguage } from '../match';
+import type { CodeRef } from '../../shared/model';
 
-export type LangFamily = 'jvm' | 'python' | 'dotnet' | 'go' | 'js' | 'ruby' | 'php';
-
-export const ALL_FAMILIES: readonly LangFamily[] = ['jvm', 'python', 'dotnet', 'go', 'js', 'ruby', 'php'];
+/** A runtime family id (`jvm`, `python`, …): the `id` of a LanguageSpec in lang/registry.ts. */
+export type LangFamily = string;
 
 /** Where a runtime name's source file is expected by language convention. */
 export interface FileHint {
@@ -38,30 +37,13 @@ export interface RefKey {
   readonly thirdParty: boolean;
   /** Only a bare function name is known: a match needs uniqueness in the whole workspace. */
   readonly bare: boolean;
+  /**
+   * The runtime name is an anonymous function (`<lambda>`, `{closure}`, an anonymous JS callback):
+   * the target is the innermost declared function whose range holds the reported line, inside
+   * `types` when given. Without a line nothing matches.
+   */
+  readonly atLine?: boolean;
 }
-
-export function familyOf(l: SourceLanguage): LangFamily | null {
-  switch (l) {
-    case 'java': case 'kotlin': return 'jvm';
-    case 'python': return 'python';
-    case 'csharp': return 'dotnet';
-    case 'go': return 'go';
-    case 'javascript': case 'typescript': return 'js';
-    case 'ruby': return 'ruby';
-    case 'php': return 'php';
-    default: return null;
-  }
-}
-
-export const FAMILY_EXTS: Readonly<Record<LangFamily, readonly string[]>> = {
-  jvm: ['java', 'kt', 'kts'],
-  python: ['py'],
-  dotnet: ['cs'],
-  go: ['go'],
-  js: ['ts', 'tsx', 'mts', 'cts', 'js', 'mjs', 'cjs', 'jsx'],
-  ruby: ['rb'],
-  php: ['php'],
-};
 
 export function baseKey(family: LangFamily, fields: Partial<RefKey> & { function: string | null }): RefKey {
   return {
@@ -79,6 +61,9 @@ export function baseKey(family: LangFamily, fields: Partial<RefKey> & { function
   };
 }
 
+/** Runtime names of anonymous functions, per language (`<lambda>`, `{closure}`, `<anonymous>`). */
+export const ANONYMOUS_FUNCTIONS: ReadonlySet<string> = new Set(['<lambda>', '{closure}', '<anonymous>', '<listcomp>', '<genexpr>', '<dictcomp>', '<setcomp>']);
+
 /** `FooBarBaz` → `foo_bar_baz` (Ruby/Python file naming). */
 export function snakeCase(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
@@ -95,4 +80,14 @@ export function isIdentifier(s: string): boolean {
 
 export function startsWithAny(s: string, prefixes: readonly string[]): boolean {
   return prefixes.some((p) => s === p.replace(/[.\\:/]$/, '') || s.startsWith(p));
+}
+
+/** Enclosing types of a declaration as a runtime names them (enclosing functions left out). */
+export function declaredTypes(sym: { readonly containers: readonly { readonly kind: string; readonly name: string }[] }): string[] {
+  return sym.containers.filter((c) => c.kind !== 'function').map((c) => c.name);
+}
+
+/** A reference without file or line (what a runtime reports by name). */
+export function nameRef(namespace: string | null, fn: string): CodeRef {
+  return { namespace, function: fn, filePath: null, line: null };
 }

@@ -67,6 +67,12 @@ suite('surfaces: trace insights', () => {
     const requests = server.requests.map((r) => r.path);
     assert.ok(requests.some((p) => p.startsWith('/api/v2/traces/') || p.startsWith('/api/traces/')), 'traces were fetched for the detectors');
 
+    // The hover carries the finding's evidence too (traces affected of sampled, overrun p50/max).
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, diag.range.start.translate(0, 1))) ?? [];
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /\*\*Trace insights\*\*/, hoverText);
+    assert.match(hoverText, /`caller-timeout` .*caller gave up .* in \d+ of \d+ sampled traces .*overrun p50 .*, max /);
+
     const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diag.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
     const titles = actions.map((a) => a.title);
     assert.ok(titles.some((t) => t.startsWith('Add timeout')), titles.join(' | '));

@@ -1,6 +1,6 @@
 // Ruby names → interpretations: `Admin::UsersController#index` / `.build`, modules as containers, snake_case file names.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, snakeCase, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, snakeCase, type RefKey } from '../common';
 
 const THIRD_PARTY = ['ActionController', 'ActionDispatch', 'ActiveRecord', 'ActiveJob', 'ActiveSupport', 'Rack', 'Sidekiq', 'Grape', 'Sinatra', 'Net', 'OpenTelemetry'];
 

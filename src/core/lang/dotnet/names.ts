@@ -1,6 +1,6 @@
 // .NET runtime names → interpretations: `Ns.Class`, `+` nesting, `` `1 `` arity, `<M>d__N` state machines, `<>c` lambdas, local functions.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, type RefKey } from '../common';
 
 const THIRD_PARTY = ['System.', 'Microsoft.', 'Npgsql.', 'Grpc.', 'Newtonsoft.', 'StackExchange.', 'Polly.', 'MediatR.', 'OpenTelemetry.', 'Azure.', 'Amazon.'];
 

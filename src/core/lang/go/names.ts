@@ -1,6 +1,6 @@
 // Go runtime names → interpretations: `import/path.(*T).Method`, value receivers, `.funcN` closures, `-fm`, `[...]` generics.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, type RefKey } from '../common';
 
 const STDLIB = new Set(['net', 'runtime', 'fmt', 'os', 'io', 'sync', 'database', 'encoding', 'context', 'time', 'syscall', 'crypto',
   'bufio', 'bytes', 'strings', 'strconv', 'reflect', 'sort', 'errors', 'log', 'math', 'path', 'regexp', 'testing', 'unicode', 'html',

@@ -1,13 +1,13 @@
 // JVM (Java/Kotlin) runtime names → source interpretations: `$` nesting, `$1` anonymous, `$$Lambda`, proxies, `lambda$m$0`, `FooKt`.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, type FileHint, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { baseKey, type FileHint, type RefKey } from '../common';
 
 const THIRD_PARTY = ['java.', 'javax.', 'jakarta.', 'jdk.', 'sun.', 'com.sun.', 'kotlin.', 'kotlinx.', 'org.springframework.', 'org.apache.',
   'io.opentelemetry.', 'com.fasterxml.', 'org.hibernate.', 'io.netty.', 'reactor.', 'org.eclipse.', 'com.google.common.', 'io.grpc.',
   'okhttp3.', 'feign.', 'org.jboss.', 'io.micrometer.', 'ch.qos.logback.', 'org.slf4j.', 'com.zaxxer.', 'io.quarkus.', 'io.micronaut.'];
 
 /** Proxy/enhancer classes generated at run time name the user class before their marker. */
-const PROXY = /(\$\$SpringCGLIB\$\$\w*|\$\$EnhancerBySpringCGLIB\$\$\w*|\$\$EnhancerByCGLIB\$\$\w*|\$\$FastClassBySpringCGLIB\$\$\w*|\$HibernateProxy\$\w*|\$Proxy\$_\$\$_Weld\w*|\$\$_WeldSubclass|_\$\$_jvst\w*)/;
+const PROXY = /(\$\$SpringCGLIB\$\$\w*|\$\$EnhancerBySpringCGLIB\$\$\w*|\$\$EnhancerByCGLIB\$\$\w*|\$\$FastClassBySpringCGLIB\$\$\w*|\$\$EnhancerByGuice\$\$\w*|\$\$EnhancerByMockitoWithCGLIB\$\$\w*|\$ByteBuddy\$[\w$]*|\$MockitoMock\$\w*|\$HibernateProxy\$\w*|\$Proxy\$_\$\$_Weld\w*|\$\$_WeldSubclass|_\$\$_jvst\w*)/;
 const LAMBDA = /\$\$Lambda(?:\$\d+)?(?:[/.]0x[0-9a-fA-F]+)?(?:\/\d+)?$|\$\$Lambda.*$/;
 
 export function isJvmThirdParty(ns: string): boolean {

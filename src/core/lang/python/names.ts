@@ -1,6 +1,6 @@
 // Python runtime names → interpretations: dotted module paths, `Class.method` qualnames, `<locals>`, bare logging funcNames.
-import type { CodeRef } from '../../shared/model';
-import { baseKey, isIdentifier, type RefKey } from './common';
+import type { CodeRef } from '../../../shared/model';
+import { ANONYMOUS_FUNCTIONS, baseKey, isIdentifier, type RefKey } from '../common';
 
 const THIRD_PARTY = ['django', 'flask', 'fastapi', 'starlette', 'requests', 'urllib3', 'sqlalchemy', 'celery', 'asyncio', 'concurrent',
   'threading', 'logging', 'opentelemetry', 'werkzeug', 'gunicorn', 'uvicorn', 'aiohttp', 'httpx', 'botocore', 'boto3', 'psycopg2',
@@ -14,11 +14,13 @@ export function pythonKeys(ref: CodeRef): RefKey[] {
   const fn = ref.function.trim();
   if (ref.namespace === null) return [];
   const segs = `${ref.namespace}.${fn}`.split('.').filter((s) => s !== '' && s !== '<locals>');
-  if (!segs.every((s) => isIdentifier(s))) return [];
+  // `f.<locals>.<lambda>`: the lambda is not a declaration; the function around it is.
+  const anonymous = ANONYMOUS_FUNCTIONS.has(segs[segs.length - 1] ?? '') ? segs.pop()! : null;
+  if (segs.length < 2 || !segs.every((s) => isIdentifier(s))) return [];
   const last = segs[segs.length - 1]!;
   const keys: RefKey[] = [];
   const hasLocals = ref.namespace.includes('<locals>');
-  const note = hasLocals ? 'nested function (<locals>)' : null;
+  const note = anonymous !== null ? `${anonymous} inside ${last}` : hasLocals ? 'nested function (<locals>)' : null;
   // Module vs qualname boundary is not spelled: try the longest module first.
   for (let k = segs.length - 1; k >= 1; k--) {
     const module = segs.slice(0, k);

@@ -1,0 +1,213 @@
+// `tempo-lens mcp`: the agent tools as an MCP server on stdio, over the CLI's sources, matcher and insight detectors.
+import * as path from 'node:path';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { CodeLocation, CodeRef, Insight, Span, Trace } from '../shared/model';
+import type { McpCommand } from '../core/cliArgs';
+import { AGENT_TOOLS, DATA_NOTICE, resultText, traceSummaryOf, type FunctionDetail, type ToolFunction } from '../core/agentTools';
+import { runAgentTool, untilAborted, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
+import { combineInsights } from '../core/cliFormat';
+import { codeRefFromAttributes } from '../core/codeRef';
+import { thresholdInsights } from '../core/insights/thresholds';
+import { parseTraceBody } from '../core/otlp';
+import { traceSummaries } from '../core/search';
+import { compareHotspots, functionKey } from '../core/stats';
+import { judge } from '../core/surfaces';
+import type { MapWorkerClient } from '../symbols/mapClient';
+import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
+import { FileStatsSource } from '../tempo/files';
+import { insightsFromTraces, tempoInsights } from '../tempo/insightsSource';
+import { TempoStatsSource, type StatsSource } from '../tempo/statsSource';
+import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, type CliIo } from './common';
+
+/** Figures younger than this are served again (the editor's default refresh interval): no second set of requests. */
+export const MCP_FIGURES_TTL_MS = 60_000;
+
+/** The CLI side of the tools: one source, one matcher, figures cached for a minute, traces cached by the query cache. */
+export class CliAgentPort implements AgentPort {
+  readonly capBytes: number;
+  readonly filter: string;
+  private readonly source: StatsSource;
+  private readonly files: FileStatsSource | null = null;
+  private readonly queries: CachedTempoClient | null = null;
+  private matcher: Promise<MapWorkerClient | null> | null = null;
+  private cached: { at: number; figures: Promise<AgentFigures> } | null = null;
+
+  constructor(private readonly cmd: McpCommand, private readonly io: CliIo, private readonly signal: AbortSignal) {
+    this.capBytes = cmd.maxBytes;
+    this.filter = cmd.filter;
+    if (cmd.source === 'files') {
+      this.source = this.files = new FileStatsSource({
+        root: path.resolve(io.cwd ?? process.cwd(), cmd.workspace ?? '.'),
+        glob: cmd.files ?? '.tempo-lens/traces/**/*.json',
+        keepTraces: true,
+      });
+    } else {
+      this.queries = new CachedTempoClient(clientFor(cmd.connection), new QueryCache({ ttlMs: CONNECTION_CACHE_TTL_MS }));
+      this.source = new TempoStatsSource(this.queries);
+    }
+  }
+
+  private now(): number {
+    return (this.io.now ?? Date.now)();
+  }
+
+  private workspace(): Promise<MapWorkerClient | null> {
+    // Indexed once, on first use, for the server's life; abort only with the server.
+    this.matcher ??= openMatcher(this.cmd.workspace, this.io, this.signal);
+    return this.matcher;
+  }
+
+  figures(signal: AbortSignal): Promise<AgentFigures> {
+    const now = this.now();
+    if (this.cached !== null && now - this.cached.at < MCP_FIGURES_TTL_MS) return this.cached.figures;
+    const figures = this.load(now, this.signal);
+    this.cached = { at: now, figures };
+    // A failed load is not kept: the next call tries again.
+    figures.catch(() => {
+      if (this.cached?.figures === figures) this.cached = null;
+    });
+    return untilAborted(figures, signal);
+  }
+
+  private async load(now: number, signal: AbortSignal): Promise<AgentFigures> {
+    const endMs = Math.ceil(now / 1000) * 1000;
+    const window = { startMs: endMs - this.cmd.sinceMs, endMs };
+    const prevWindow = { startMs: window.startMs - this.cmd.sinceMs, endMs: window.startMs };
+    const req = { window, filter: this.cmd.filter };
+    // Files hold no "previous window" of their own: regressions need a server.
+    const previous = this.files === null
+      ? this.source.load({ window: prevWindow, filter: this.cmd.filter }, signal).catch((e: unknown) => {
+        if (signal.aborted) throw e;
+        this.io.stderr(`tempo-lens: note: previous window not loaded (no regressions): ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
+        return null;
+      })
+      : Promise.resolve(null);
+    const [snap, prev, matcher] = await Promise.all([this.source.load(req, signal), previous, this.workspace()]);
+    const thresholds = { latencyMs: this.cmd.latencyMs, errorRate: this.cmd.errorRate };
+    // One batch to the mapping worker for every function.
+    const outcomes = matcher === null ? [] : await matcher.locateAll(snap.functions.map((f) => ({ ref: f.codeRef, service: f.service })), signal);
+    const byFunction = new Map(snap.functions.map((f, i) => [f, outcomes[i]]));
+    const located = judge(snap.functions, prev?.functions ?? null, thresholds, (f) => {
+      const outcome = byFunction.get(f);
+      return { location: outcome?.location ?? null, reason: outcome?.reason ?? 'not found in the workspace' };
+    });
+    const notes = [...snap.notes];
+    let findings = new Map<string, { insights: readonly Insight[] }>();
+    if (this.cmd.insights && this.files !== null) {
+      findings = new Map(insightsFromTraces(this.files.traces()).findings);
+    } else if (this.cmd.insights && this.queries !== null) {
+      const targets = located.map((l) => l.stats).sort(compareHotspots).slice(0, INSIGHT_SAMPLING.maxFunctions);
+      const source = this.source;
+      const result = await tempoInsights(
+        targets,
+        { client: this.queries, drillDown: (ref, service, s) => source.drillDown(ref, service, snap.window, s) },
+        { window: snap.window, filter: this.cmd.filter },
+        INSIGHT_SAMPLING,
+        signal,
+      );
+      findings = new Map(result.findings);
+      notes.push(`caller-timeout / cache-stampede / n-plus-one insights from ${result.tracesExamined} sampled traces of ${result.analysed} methods${result.timedOut ? ' (sampling stopped at its time bound)' : ''}.`);
+    }
+    const functions: ToolFunction[] = located.map((l) => ({
+      stats: l.stats,
+      previous: l.previous,
+      changes: l.changes,
+      location: l.location,
+      insights: combineInsights(thresholdInsights(l.stats, thresholds), findings.get(functionKey(l.stats.codeRef, l.stats.service))?.insights ?? []),
+    }));
+    return { functions, window: snap.window, origin: snap.origin, notes };
+  }
+
+  async drillDown(f: ToolFunction, signal: AbortSignal): Promise<FunctionDetail | null> {
+    const fig = await this.figures(signal);
+    return this.source.drillDown(f.stats.codeRef, f.stats.service, fig.window, signal);
+  }
+
+  async searchTraces(req: TraceSearchRequest, signal: AbortSignal): Promise<{ traces: ReturnType<typeof traceSummaries>; window: AgentFigures['window']; notes: string[] }> {
+    const endMs = Math.ceil(this.now() / 1000) * 1000;
+    const window = { startMs: endMs - this.cmd.sinceMs, endMs };
+    if (this.queries !== null) {
+      const resp = await this.queries.search({ q: req.query, start: Math.floor(window.startMs / 1000), end: Math.ceil(window.endMs / 1000), limit: req.limit, spss: 10 }, signal);
+      return { traces: traceSummaries(resp), window, notes: [] };
+    }
+    if (req.method === null) throw new Error('TraceQL search needs a Tempo server (--source tempo); with trace files, search by method (file + line or function).');
+    const fig = await this.figures(signal);
+    const traces = (this.files as FileStatsSource).traces();
+    const out = [];
+    for (const t of traces) {
+      const matched = t.spans.filter((s) => spanIsMethod(s, req.method as { ref: CodeRef; service: string | null }));
+      if (matched.length > 0) out.push(traceSummaryOf(t, matched));
+    }
+    out.sort((a, b) => b.durationMs - a.durationMs);
+    return { traces: out.slice(0, req.limit), window: fig.window, notes: ['From the trace files, slowest first.'] };
+  }
+
+  async trace(traceId: string, signal: AbortSignal): Promise<Trace | null> {
+    if (this.queries !== null) {
+      const body = await this.queries.traceById(traceId, {}, signal);
+      return body === null ? null : parseTraceBody(body);
+    }
+    await this.figures(signal);
+    return (this.files as FileStatsSource).traces().find((t) => t.traceId === traceId) ?? null;
+  }
+
+  async locate(refs: readonly { ref: CodeRef; service: string | null; key: string }[], signal: AbortSignal): Promise<ReadonlyMap<string, CodeLocation | null>> {
+    const matcher = await this.workspace();
+    const outcomes = matcher === null ? [] : await matcher.locateAll(refs.map((r) => ({ ref: r.ref, service: r.service })), signal);
+    return new Map(refs.map((r, i) => [r.key, outcomes[i]?.location ?? null]));
+  }
+
+  async close(): Promise<void> {
+    await this.queries?.client.close();
+    await (await this.matcher?.catch(() => null))?.dispose();
+  }
+}
+
+function spanIsMethod(s: Span, m: { ref: CodeRef; service: string | null }): boolean {
+  if (m.service !== null && s.service !== m.service) return false;
+  const ref = codeRefFromAttributes(s.attributes);
+  return ref !== null && ref.function === m.ref.function && (m.ref.namespace === null || ref.namespace === m.ref.namespace);
+}
+
+/** Serves the tools on stdin/stdout until stdin closes (the client went away) or `signal` aborts; resolves to the exit code. */
+export async function runMcpServer(cmd: McpCommand, io: CliIo, signal: AbortSignal, version: string, stdio: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream } = { stdin: process.stdin, stdout: process.stdout }): Promise<number> {
+  const port = new CliAgentPort(cmd, io, signal);
+  const server = new Server(
+    { name: 'tempo-lens', version },
+    {
+      capabilities: { tools: {} },
+      instructions: `Production evidence from Grafana Tempo traces for the methods of this workspace. ${DATA_NOTICE}`,
+    },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: AGENT_TOOLS.map((t) => ({
+      name: t.mcpName,
+      title: t.title,
+      description: t.description,
+      inputSchema: t.inputSchema as { type: 'object'; properties: Record<string, object> },
+      annotations: { title: t.title, readOnlyHint: true, openWorldHint: true },
+    })),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const spec = AGENT_TOOLS.find((t) => t.mcpName === request.params.name);
+    if (spec === undefined) return { content: [{ type: 'text' as const, text: JSON.stringify({ error: `unknown tool; the tools are ${AGENT_TOOLS.map((t) => t.mcpName).join(', ')}` }) }], isError: true };
+    const result = await runAgentTool(spec.key, request.params.arguments, port, AbortSignal.any([extra.signal, signal]));
+    return { content: [{ type: 'text' as const, text: resultText(result.value) }], isError: result.isError };
+  });
+  const transport = new StdioServerTransport(stdio.stdin as NodeJS.ReadStream & typeof process.stdin, stdio.stdout as NodeJS.WriteStream & typeof process.stdout);
+  const closed = new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    stdio.stdin.once('end', done);
+    stdio.stdin.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+    transport.onclose = done;
+  });
+  await server.connect(transport);
+  io.stderr(`tempo-lens: MCP server ready on stdio (${cmd.source === 'files' ? `trace files ${cmd.files ?? '.tempo-lens/traces/**/*.json'}` : 'Tempo'}; tools ${AGENT_TOOLS.map((t) => t.mcpName).join(', ')})\n`);
+  await closed;
+  await server.close().catch(() => undefined);
+  await port.close();
+  return 0;
+}
