@@ -91,13 +91,11 @@ async function check(services: SurfaceServices, index: WorkspaceIndex, docs: Rep
     async (_p, token) => {
       const ctl = new AbortController();
       const sub = token.onCancellationRequested(() => ctl.abort(new Error('cancelled')));
-      const cts = new vscode.CancellationTokenSource();
       try {
-        const explain: ExplainFunction = async (ref, service) => index.explain(ref, service, NO_HINTS, cts.token);
+        const explain: ExplainFunction = async (ref, service) => index.explain(ref, service, NO_HINTS, token);
         return await runDoctor(src.source, { window, filter: c.filter }, vscode.workspace.workspaceFolders?.length ? explain : null, ctl.signal);
       } finally {
         sub.dispose();
-        cts.dispose();
       }
     },
   ).then(
