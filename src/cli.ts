@@ -9,8 +9,9 @@ import { doctorTable } from './core/doctorFormat';
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
 import { codeRefFromAttributes, codeRefHintsFromAttributes, NO_HINTS } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
-import { parseTraceBody } from './core/otlp';
+import { parseTraceBody, SkipCounter } from './core/otlp';
 import { traceSummaries } from './core/search';
+import { sanitizeForTerminal } from './core/terminal';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
 import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
@@ -19,6 +20,7 @@ import { FileStatsSource } from './tempo/files';
 import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
 import { FilesCensus, runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
+import { compileWorkspaceGlob } from './tempo/workspaceFiles';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -42,6 +44,8 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   let files: FileStatsSource | null = null;
   let client: TempoClient | null = null;
   if (cmd.source === 'files') {
+    const glob = compileWorkspaceGlob(cmd.files ?? '.tempo-lens/traces/**/*.json');
+    if (!glob.ok) throw new CliFailure(EXIT.usage, `--files: ${glob.error}`);
     source = files = new FileStatsSource({
       root: path.resolve(cwd, cmd.workspace ?? '.'),
       glob: cmd.files ?? '.tempo-lens/traces/**/*.json',
@@ -155,8 +159,10 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
       try {
         const w = windowOf(cmd.window, (io.now ?? Date.now)());
         const resp = await client.search({ q: cmd.query, start: Math.floor(w.startMs / 1000), end: Math.ceil(w.endMs / 1000), limit: cmd.limit, spss: 10 }, signal);
-        const traces = traceSummaries(resp);
+        const skips = new SkipCounter();
+        const traces = traceSummaries(resp, skips);
         io.stdout(cmd.format === 'json' ? `${JSON.stringify(searchJson(traces), null, 2)}\n` : searchTable(traces));
+        for (const n of skips.notes()) io.stderr(`tempo-lens: note: ${n}\n`);
         return EXIT.ok;
       } finally {
         await client.close();
@@ -167,8 +173,10 @@ async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<num
       try {
         const body = await client.traceById(cmd.traceId, {}, signal);
         if (body === null) throw new CliFailure(EXIT.tempo, `trace ${cmd.traceId} was not found in Tempo at ${client.displayUrl}`);
-        const trace = parseTraceBody(body);
+        const skips = new SkipCounter();
+        const trace = parseTraceBody(body, skips);
         io.stdout(cmd.format === 'json' ? `${JSON.stringify(traceJson(trace), null, 2)}\n` : traceTree(trace));
+        for (const n of skips.notes()) io.stderr(`tempo-lens: note: ${n}\n`);
         return EXIT.ok;
       } finally {
         await client.close();
@@ -230,7 +238,10 @@ function readStdin(): Promise<string> {
 }
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  // Every byte the CLI prints goes through one sanitiser: error bodies, trace ids, span names and
+  // file names come from servers and files, and must not drive the terminal.
+  const io: CliIo = { ...rawIo, stdout: (t) => rawIo.stdout(sanitizeForTerminal(t)), stderr: (t) => rawIo.stderr(sanitizeForTerminal(t)) };
   const parsed = parseCliArgs(argv, io.env);
   if (!parsed.ok) {
     if (parsed.help) {

@@ -1,10 +1,11 @@
 // Pieces every CLI subcommand shares: the process I/O port, the Tempo client from the connection flags, the window, the workspace matcher.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { TimeWindow } from '../shared/model';
 import type { Connection, WindowSpec } from '../core/cliArgs';
 import { MapWorkerClient } from '../symbols/mapClient';
+import { parseJsonc } from '../symbols/workspaceMatcher';
 import { TempoClient } from '../tempo/client';
+import { readRegularFile } from '../tempo/workspaceFiles';
 
 /**
  * Bounds of the trace sampling behind the trace insights (`hotspots`, `mcp`; --source tempo): one
@@ -23,17 +24,16 @@ export interface CliIo {
   readonly signal?: AbortSignal;
 }
 
+/** A settings file larger than this is not a settings file. */
+const SETTINGS_MAX_BYTES = 1024 * 1024;
+
 /** `tempoLens.pathMappings` from the workspace's .vscode/settings.json (JSONC), when present. */
 async function pathMappingsOf(dir: string): Promise<{ from: string; to: string }[]> {
-  let text: string;
+  // A regular file only, bounded, opened non-blocking (a FIFO named settings.json must not hang the CLI).
+  const read = await readRegularFile(path.join(dir, '.vscode', 'settings.json'), SETTINGS_MAX_BYTES);
+  if (!read.ok) return [];
   try {
-    text = await fs.readFile(path.join(dir, '.vscode', 'settings.json'), 'utf8');
-  } catch {
-    return [];
-  }
-  try {
-    const clean = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
-    const value = (JSON.parse(clean) as Record<string, unknown>)['tempoLens.pathMappings'];
+    const value = (parseJsonc(read.text) as Record<string, unknown>)['tempoLens.pathMappings'];
     if (!Array.isArray(value)) return [];
     return value.filter((m): m is { from: string; to: string } =>
       typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' && typeof (m as { to?: unknown }).to === 'string');

@@ -31,7 +31,7 @@ export function combineInsights(...lists: readonly (readonly Insight[])[]): Insi
 /** The exact object CONTRACT.md documents for `hotspots --format json`. */
 export function hotspotsJson(window: StatsSnapshot['window'], rows: readonly HotspotRow[]): unknown {
   return {
-    window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString() },
+    window: { start: isoTime(window.startMs), end: isoTime(window.endMs) },
     functions: rows.map((r) => ({
       codeRef: { namespace: r.stats.codeRef.namespace, function: r.stats.codeRef.function, filePath: r.stats.codeRef.filePath, line: r.stats.codeRef.line },
       service: r.stats.service,
@@ -130,6 +130,12 @@ function width(s: string): number {
   return [...s].length;
 }
 
+/** ISO-8601 of an epoch-ms time; a value no Date can hold prints as `invalid time` instead of throwing. */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? 'invalid time' : d.toISOString();
+}
+
 function clip(s: string, max: number): string {
   const flat = s.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return width(flat) <= max ? flat : `${[...flat].slice(0, max - 1).join('')}…`;
@@ -169,8 +175,8 @@ export function hotspotsTable(snapshot: Pick<StatsSnapshot, 'window' | 'origin' 
     ];
   });
   const out: string[] = [];
-  const from = new Date(snapshot.window.startMs).toISOString();
-  const to = new Date(snapshot.window.endMs).toISOString();
+  const from = isoTime(snapshot.window.startMs);
+  const to = isoTime(snapshot.window.endMs);
   out.push(`Hot spots ${from} – ${to} · source: ${snapshot.origin}${rows.some((r) => r.stats.quantilesApproximate) ? ' · ≈ = estimated' : ''}`);
   out.push('');
   if (rows.length === 0) out.push('No function with code attributes (code.function / code.function.name) in this window.');
@@ -196,7 +202,7 @@ export function searchTable(traces: readonly TraceSummary[]): string {
     t.traceId,
     clip(t.rootServiceName ?? '–', 30),
     clip(t.rootTraceName ?? '–', 40),
-    new Date(t.startMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    isoTime(t.startMs).replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     formatDuration(t.durationMs),
     String(t.matchedSpans),
     String(t.errorSpans),
@@ -211,7 +217,7 @@ export function searchJson(traces: readonly TraceSummary[]): unknown {
       traceId: t.traceId,
       rootServiceName: t.rootServiceName,
       rootTraceName: t.rootTraceName,
-      start: new Date(t.startMs).toISOString(),
+      start: isoTime(t.startMs),
       durationMs: t.durationMs,
       matchedSpans: t.matchedSpans,
       errorSpans: t.errorSpans,
@@ -224,7 +230,7 @@ function spanJson(h: SpanHit): unknown {
   return {
     spanId: h.spanId,
     name: h.name,
-    start: new Date(h.startMs).toISOString(),
+    start: isoTime(h.startMs),
     durationMs: round(h.durationMs, 3),
     status: h.status,
     statusMessage: h.statusMessage,
@@ -270,7 +276,7 @@ export function traceJson(trace: Trace): unknown {
       name: s.name,
       kind: s.kind,
       service: s.service,
-      start: new Date(s.startMs).toISOString(),
+      start: isoTime(s.startMs),
       startMs: s.startMs,
       durationMs: round(s.endMs - s.startMs, 6),
       status: s.status,

@@ -1,5 +1,5 @@
 // OTLP JSON (resourceSpans, Tempo v1 batches, v2 {trace}) → Trace: ids to hex, enums, AnyValue decoding.
-import type { Attributes, AttrValue, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../shared/model';
+import { MAX_ATTRIBUTE_DEPTH, type Attributes, type AttrValue, type Span, type SpanEvent, type SpanKind, type SpanLink, type SpanStatus, type Trace } from '../shared/model';
 
 type Obj = Record<string, unknown>;
 
@@ -121,8 +121,6 @@ export function spanStatusOf(v: unknown): SpanStatus {
 
 // ---- values ----------------------------------------------------------------------------------
 
-/** Depth bound for nested array/kvlist values: a hostile body must not blow the stack. */
-const MAX_VALUE_DEPTH = 16;
 
 /** Decodes an OTLP AnyValue; `intValue` strings become numbers when they fit exactly. */
 export function anyValue(v: unknown, depth = 0): AttrValue {
@@ -139,7 +137,7 @@ export function anyValue(v: unknown, depth = 0): AttrValue {
   }
   const b = v['boolValue'];
   if (typeof b === 'boolean') return b;
-  if (depth >= MAX_VALUE_DEPTH) return null;
+  if (depth >= MAX_ATTRIBUTE_DEPTH) return null;
   const a = v['arrayValue'];
   if (isObj(a)) return list(a['values']).map((x) => anyValue(x, depth + 1));
   const kv = v['kvlistValue'];
@@ -193,6 +191,38 @@ export function nanosToMs(v: unknown): number {
   return Number.isFinite(n) ? n / 1e6 : 0;
 }
 
+/** The largest int64 in milliseconds: OTLP times are (s)fixed64 nanoseconds, anything past it is not a time. */
+const MAX_TIME_MS = 9_223_372_036_854.775;
+
+/** True when `ms` (from `nanosToMs`) is a time a Date can hold and an int64 nanosecond count can express. */
+export function isValidTimeMs(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME_MS;
+}
+
+/**
+ * What a parse skipped instead of failing: one bad span must not cost the trace, the file or the
+ * command. `notes()` words the counts for the user ("skipped 1 span with an invalid start time").
+ */
+export class SkipCounter {
+  private readonly counts = new Map<string, { one: string; many: string; n: number }>();
+
+  skip(one: string, many: string): void {
+    const c = this.counts.get(one);
+    if (c === undefined) this.counts.set(one, { one, many, n: 1 });
+    else c.n++;
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c.n;
+    return n;
+  }
+
+  notes(): string[] {
+    return [...this.counts.values()].map((c) => `skipped ${c.n} ${c.n === 1 ? c.one : c.many}`);
+  }
+}
+
 // ---- spans -----------------------------------------------------------------------------------
 
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([]);
@@ -203,7 +233,17 @@ function pick(o: Obj, camel: string, snake: string): unknown {
   return v !== undefined ? v : o[snake];
 }
 
-function parseSpan(s: Obj, resource: Attributes, service: string | null, scope: Span['scope']): Span {
+function parseSpan(s: Obj, resource: Attributes, service: string | null, scope: Span['scope'], skips: SkipCounter | undefined): Span | null {
+  const startMs = nanosToMs(pick(s, 'startTimeUnixNano', 'start_time_unix_nano'));
+  if (!isValidTimeMs(startMs)) {
+    skips?.skip('span with an invalid start time', 'spans with an invalid start time');
+    return null;
+  }
+  const endMs = nanosToMs(pick(s, 'endTimeUnixNano', 'end_time_unix_nano'));
+  if (!isValidTimeMs(endMs)) {
+    skips?.skip('span with an invalid end time', 'spans with an invalid end time');
+    return null;
+  }
   const status = isObj(s['status']) ? s['status'] : null;
   const rawEvents = list(s['events']);
   const rawLinks = list(s['links']);
@@ -216,8 +256,8 @@ function parseSpan(s: Obj, resource: Attributes, service: string | null, scope: 
     parentSpanId: parent === '' || parent === '0000000000000000' ? null : parent,
     name: typeof name === 'string' ? name : '',
     kind: spanKindOf(s['kind']),
-    startMs: nanosToMs(pick(s, 'startTimeUnixNano', 'start_time_unix_nano')),
-    endMs: nanosToMs(pick(s, 'endTimeUnixNano', 'end_time_unix_nano')),
+    startMs,
+    endMs,
     status: status !== null ? spanStatusOf(status['code']) : 'unset',
     statusMessage: typeof msg === 'string' && msg !== '' ? msg : null,
     attributes: keyValues(s['attributes']),
@@ -226,7 +266,7 @@ function parseSpan(s: Obj, resource: Attributes, service: string | null, scope: 
     scope,
     events: rawEvents.length === 0 ? EMPTY_EVENTS : rawEvents.filter(isObj).map((e) => ({
       name: typeof e['name'] === 'string' ? e['name'] : '',
-      timeMs: nanosToMs(pick(e, 'timeUnixNano', 'time_unix_nano')),
+      timeMs: eventTime(nanosToMs(pick(e, 'timeUnixNano', 'time_unix_nano')), startMs),
       attributes: keyValues(e['attributes']),
     })),
     links: rawLinks.length === 0 ? EMPTY_LINKS : rawLinks.filter(isObj).map((l) => ({
@@ -237,8 +277,16 @@ function parseSpan(s: Obj, resource: Attributes, service: string | null, scope: 
   };
 }
 
-/** Appends the spans of a list of ResourceSpans (`scopeSpans` or legacy `instrumentationLibrarySpans`). */
-export function collectSpans(resourceSpans: readonly unknown[], out: Span[]): void {
+/** An event time that is not a time is shown at the start of its span rather than dropping the span. */
+function eventTime(ms: number, spanStartMs: number): number {
+  return isValidTimeMs(ms) ? ms : spanStartMs;
+}
+
+/**
+ * Appends the spans of a list of ResourceSpans (`scopeSpans` or legacy `instrumentationLibrarySpans`).
+ * A span whose start or end is not a valid time is skipped and counted in `skips`.
+ */
+export function collectSpans(resourceSpans: readonly unknown[], out: Span[], skips?: SkipCounter): void {
   for (let r = 0; r < resourceSpans.length; r++) {
     const rs = resourceSpans[r];
     if (!isObj(rs)) continue;
@@ -259,7 +307,9 @@ export function collectSpans(resourceSpans: readonly unknown[], out: Span[]): vo
       const spans = list(ss['spans']);
       for (let j = 0; j < spans.length; j++) {
         const s = spans[j];
-        if (isObj(s)) out.push(parseSpan(s, resource, service, scope));
+        if (!isObj(s)) continue;
+        const span = parseSpan(s, resource, service, scope, skips);
+        if (span !== null) out.push(span);
       }
     }
   }
@@ -296,16 +346,17 @@ export function isTraceBody(body: unknown): boolean {
  * Parses a trace body: OTLP `{resourceSpans}`, Tempo v1 `{batches}` (also legacy
  * `instrumentationLibrarySpans`), or v2 `{trace:{resourceSpans}, status?, message?}`.
  * An empty v2 body (`{"trace":{}}`, Tempo's "not found") yields a trace with no spans and id ''.
- * Throws an Error naming what was found when the value is not a trace body at all.
+ * Throws an Error naming what was found when the value is not a trace body at all; spans with
+ * invalid times are skipped (and counted in `skips`), never fatal.
  */
-export function parseTraceBody(body: unknown): Trace {
+export function parseTraceBody(body: unknown, skips?: SkipCounter): Trace {
   const where = locate(body);
   if (where === null) {
     const what = isObj(body) ? `an object with keys ${Object.keys(body).slice(0, 5).map((k) => JSON.stringify(k)).join(', ') || '(none)'}` : Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body;
     throw new Error(`not a trace: expected OTLP JSON with "resourceSpans", Tempo "batches" or {"trace": …}, got ${what}`);
   }
   const spans: Span[] = [];
-  collectSpans(where.resourceSpans, spans);
+  collectSpans(where.resourceSpans, spans, skips);
   let traceId = '';
   for (let i = 0; i < spans.length && traceId === ''; i++) traceId = (spans[i] as Span).traceId;
   return { traceId, spans, partial: where.partial, message: where.message };

@@ -6,7 +6,10 @@
  * `.` (Java, .NET, Go, Python, JS). Go receivers keep their parentheses: `pkg.(*T).Get` → `pkg.(*T)`.
  */
 export function splitQualifiedName(fq: string): { namespace: string | null; function: string } {
-  const name = fq.replace(/\(.*\)$/s, '').trim() || fq.trim();
+  // Drop a parameter list: from the first '(' when the name ends with ')'. Done with indexOf, not
+  // /\(.*\)$/, which backtracks quadratically on a long run of '('.
+  const open = fq.indexOf('(');
+  const name = (open >= 0 && fq.trimEnd().endsWith(')') ? fq.slice(0, open).trim() : fq.trim()) || fq.trim();
   // Ruby `A::B#m` is a method of A::B; `A::B.m` a class method of A::B.
   const hash = name.lastIndexOf('#');
   if (hash > 0 && hash + 1 < name.length) return { namespace: name.slice(0, hash), function: name.slice(hash + 1) };

@@ -1,7 +1,7 @@
 // Tempo search responses → TraceSummary[] / SpanHit[], and a zero-copy span walk for aggregation.
 import type { SpanHit, SpanStatus, TraceSummary } from '../shared/model';
 import type { SearchResponse, SearchSpan, SearchSpanSet, SearchTrace, WireAnyValue, WireKeyValue } from './wire';
-import { anyValue, nanosToMs, padTraceId } from './otlp';
+import { anyValue, isValidTimeMs, nanosToMs, padTraceId, type SkipCounter } from './otlp';
 
 /**
  * What the aggregation needs from one search span. One instance is reused for every span of a
@@ -128,6 +128,8 @@ export function forEachSearchSpan(
         f.name = sp.name ?? null;
         // Sub-microsecond precision is not needed for a start time; this is the hot loop.
         f.startMs = sp.startTimeUnixNano === undefined ? 0 : Number(sp.startTimeUnixNano) / 1e6;
+        // A span whose time is not a time (past int64, negative) is left out rather than breaking the figures.
+        if (!isValidTimeMs(f.startMs)) continue;
         f.durationMs = sp.durationNanos === undefined ? 0 : Number(sp.durationNanos) / 1e6;
         f.status = 'unset';
         f.statusMessage = null;
@@ -172,10 +174,16 @@ export function searchSpanHits(resp: SearchResponse): SpanHit[] {
 }
 
 /** One summary per trace: ids padded to 32 hex, durations absent under 1 ms read as 0. */
-export function traceSummaries(resp: SearchResponse): TraceSummary[] {
+export function traceSummaries(resp: SearchResponse, skips?: SkipCounter): TraceSummary[] {
   const f = newFields();
   const out: TraceSummary[] = [];
   for (const tr of resp.traces) {
+    const traceStart = nanosToMs(tr.startTimeUnixNano);
+    // One trace with a time past int64 (or negative) is left out, not the whole answer.
+    if (!isValidTimeMs(traceStart)) {
+      skips?.skip('trace with an invalid start time', 'traces with an invalid start time');
+      continue;
+    }
     const traceId = padTraceId(tr.traceID);
     const spans: SpanHit[] = [];
     let matched = 0;
@@ -191,6 +199,10 @@ export function traceSummaries(resp: SearchResponse): TraceSummary[] {
         f.spanId = sp.spanID.toLowerCase().padStart(16, '0');
         f.name = sp.name ?? null;
         f.startMs = nanosToMs(sp.startTimeUnixNano);
+        if (!isValidTimeMs(f.startMs)) {
+          skips?.skip('span with an invalid start time', 'spans with an invalid start time');
+          continue;
+        }
         f.durationMs = sp.durationNanos === undefined ? 0 : Number(sp.durationNanos) / 1e6;
         f.rootServiceName = tr.rootServiceName ?? null;
         f.rootTraceName = tr.rootTraceName ?? null;
@@ -205,7 +217,7 @@ export function traceSummaries(resp: SearchResponse): TraceSummary[] {
       traceId,
       rootServiceName: tr.rootServiceName ?? null,
       rootTraceName: tr.rootTraceName ?? null,
-      startMs: nanosToMs(tr.startTimeUnixNano),
+      startMs: traceStart,
       durationMs: tr.durationMs ?? 0,
       matchedSpans: matched,
       errorSpans: Math.max(errors, serviceErrors),

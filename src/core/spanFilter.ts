@@ -1,9 +1,20 @@
 // Evaluates the `filter` setting (TraceQL span-set conditions) on parsed spans, for the offline files source.
+import { RE2JS } from 're2js';
 import type { AttrValue, Span } from '../shared/model';
 
 type Tok = { t: 'op' | 'str' | 'num' | 'dur' | 'id' | '(' | ')' | 'and' | 'or' | 'not'; v: string; n?: number };
 
 const DUR_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+// Sticky patterns: each token is read at `lastIndex` without slicing the rest of the text (linear).
+const OP = /=~|!~|!=|>=|<=|=|>|</y;
+const NUM = /-?(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)?(?![A-Za-z0-9_.])/y;
+const ID = /[A-Za-z_.:][A-Za-z0-9_.:\-/]*/y;
+
+function sticky(re: RegExp, src: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(src);
+}
 
 function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
@@ -14,22 +25,22 @@ function tokenize(src: string): Tok[] {
     if (c === '(' || c === ')') { out.push({ t: c, v: c }); i++; continue; }
     if (src.startsWith('&&', i)) { out.push({ t: 'and', v: '&&' }); i += 2; continue; }
     if (src.startsWith('||', i)) { out.push({ t: 'or', v: '||' }); i += 2; continue; }
-    const op = /^(=~|!~|!=|>=|<=|=|>|<)/.exec(src.slice(i));
-    if (op !== null) { out.push({ t: 'op', v: op[1] as string }); i += (op[1] as string).length; continue; }
+    const op = sticky(OP, src, i);
+    if (op !== null) { out.push({ t: 'op', v: op[0] }); i += op[0].length; continue; }
     if (c === '!') { out.push({ t: 'not', v: '!' }); i++; continue; }
     if (c === '"') {
-      let s = '';
+      const parts: string[] = [];
       i++;
       while (i < src.length && src[i] !== '"') {
         if (src[i] === '\\' && i + 1 < src.length) {
           const n = src[i + 1] as string;
-          s += n === 'n' ? '\n' : n === 't' ? '\t' : n;
+          parts.push(n === 'n' ? '\n' : n === 't' ? '\t' : n);
           i += 2;
-        } else s += src[i++];
+        } else parts.push(src[i++] as string);
       }
       if (i >= src.length) throw new Error('unterminated string');
       i++;
-      out.push({ t: 'str', v: s });
+      out.push({ t: 'str', v: parts.join('') });
       continue;
     }
     if (c === '`') {
@@ -39,7 +50,7 @@ function tokenize(src: string): Tok[] {
       i = close + 1;
       continue;
     }
-    const num = /^-?(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)?(?![A-Za-z0-9_.])/.exec(src.slice(i));
+    const num = sticky(NUM, src, i);
     if (num !== null) {
       const n = Number(num[1]);
       if (num[2] !== undefined) out.push({ t: 'dur', v: num[0], n: n * (DUR_UNITS[num[2]] as number) * (num[0].startsWith('-') ? -1 : 1) });
@@ -47,7 +58,7 @@ function tokenize(src: string): Tok[] {
       i += num[0].length;
       continue;
     }
-    const id = /^[A-Za-z_.:][A-Za-z0-9_.:\-/]*/.exec(src.slice(i));
+    const id = sticky(ID, src, i);
     if (id !== null) { out.push({ t: 'id', v: id[0] }); i += id[0].length; continue; }
     throw new Error(`unexpected '${c}'`);
   }
@@ -55,6 +66,8 @@ function tokenize(src: string): Tok[] {
 }
 
 type Pred = (s: Span) => boolean;
+
+const MAX_NESTING = 64;
 type Getter = (s: Span) => AttrValue | undefined;
 
 const INTRINSICS: Record<string, Getter> = {
@@ -80,12 +93,26 @@ function getter(id: string): Getter {
   throw new Error(`unknown attribute ${id}`);
 }
 
-function compare(a: AttrValue | undefined, op: string, b: AttrValue | undefined): boolean {
+/**
+ * Compiles the right-hand side of `=~` / `!~` with RE2 semantics, as Tempo does (Go's regexp,
+ * anchored at both ends): linear time whatever the pattern, so a filter such as `(a+)+b` cannot
+ * hang on a long attribute. Perl-only syntax (look-arounds, back-references) is refused.
+ */
+function compileRegex(pattern: string): (text: string) => boolean {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern);
+  } catch (e) {
+    throw new Error(`invalid regular expression ${JSON.stringify(pattern.slice(0, 80))}: ${(e as Error).message}`);
+  }
+  return (text) => re.testExact(text);
+}
+
+function compare(a: AttrValue | undefined, op: string, b: AttrValue | undefined, regex: ((text: string) => boolean) | null): boolean {
   if (b === null) return op === '!=' ? a !== undefined && a !== null : op === '=' ? a === undefined || a === null : false;
   if (a === undefined || a === null) return false;
-  if (op === '=~' || op === '!~') {
-    const re = new RegExp(`^(?:${String(b)})$`);
-    const m = re.test(String(a));
+  if (regex !== null) {
+    const m = regex(String(a));
     return op === '=~' ? m : !m;
   }
   if (typeof b === 'number') {
@@ -144,18 +171,23 @@ export function compileSpanFilter(conditions: string): Pred {
     }
     throw new Error(`unexpected ${tok.v}`);
   };
+  let nesting = 0;
   const primary = (): Pred => {
     const tok = peek();
-    if (tok?.t === 'not') { p++; const inner = primary(); return (s) => !inner(s); }
-    if (tok?.t === '(') { p++; const e = or(); expect(')'); return e; }
+    // A bound on nesting keeps a hostile `((((…` or `!!!!…` from exhausting the stack.
+    if ((tok?.t === 'not' || tok?.t === '(') && ++nesting > MAX_NESTING) throw new Error(`nested deeper than ${MAX_NESTING} levels`);
+    if (tok?.t === 'not') { p++; const inner = primary(); nesting--; return (s) => !inner(s); }
+    if (tok?.t === '(') { p++; const e = or(); expect(')'); nesting--; return e; }
     const id = expect('id').v;
     const get = getter(id);
     const op = expect('op').v;
     const v = value();
     const want = typeof v === 'boolean' ? String(v) : v;
+    // Compiled once per filter, never per span.
+    const regex = (op === '=~' || op === '!~') && want !== null ? compileRegex(String(want)) : null;
     return (s) => {
       const a = get(s);
-      return compare(typeof a === 'boolean' ? String(a) : a, op, want);
+      return compare(typeof a === 'boolean' ? String(a) : a, op, want, regex);
     };
   };
   const and = (): Pred => {

@@ -113,44 +113,70 @@ export const SELECT_CODE = [
 export type FilterCheck = { readonly ok: true; readonly conditions: string } | { readonly ok: false; readonly error: string };
 
 /**
- * Checks that the `filter` setting is span-set conditions (what goes INSIDE `{ }`), so that it can
- * be ANDed into every query: no braces, no pipeline, balanced parentheses, closed strings.
- * The server still has the final word on syntax; this catches what would change the query's shape.
+ * Walks TraceQL text, skipping string literals the way Tempo's lexer reads them: `"…"` with
+ * backslash escapes, `` `…` `` raw (a backslash is an ordinary character there). `visit` sees every
+ * character outside literals with the parenthesis depth before it. Returns the column (1-based) of
+ * the first unterminated literal, or 0.
  */
-export function checkFilter(filter: string): FilterCheck {
-  const text = filter.trim();
-  if (text === '') return { ok: true, conditions: '' };
+function scanOutsideLiterals(text: string, visit: (ch: string, i: number, depth: number) => void): number {
   let depth = 0;
   let i = 0;
   while (i < text.length) {
     const ch = text[i] as string;
     if (ch === '"' || ch === '`') {
-      const close = ch;
+      const start = i;
       i++;
       let closed = false;
       while (i < text.length) {
         const c = text[i] as string;
-        if (close === '"' && c === '\\') { i += 2; continue; }
-        if (c === close) { closed = true; break; }
+        if (ch === '"' && c === '\\') { i += 2; continue; }
+        if (c === ch) { closed = true; break; }
         i++;
       }
-      if (!closed) return { ok: false, error: `filter: unterminated string starting at column ${text.indexOf(ch) + 1}` };
+      if (!closed) return start + 1;
       i++;
       continue;
     }
-    if (ch === '{' || ch === '}') return { ok: false, error: `filter: write span-set conditions without braces (found '${ch}' at column ${i + 1}), e.g. resource.service.name = "cart"` };
-    if (ch === '|' && text[i + 1] !== '|') return { ok: false, error: `filter: pipelines are not allowed (found '|' at column ${i + 1}); use conditions joined with && or ||` };
-    if (ch === '|' && text[i + 1] === '|') { i += 2; continue; }
+    visit(ch, i, depth);
     if (ch === '(') depth++;
-    if (ch === ')') {
-      depth--;
-      if (depth < 0) return { ok: false, error: `filter: unbalanced ')' at column ${i + 1}` };
-    }
+    else if (ch === ')') depth--;
     i++;
   }
-  if (depth !== 0) return { ok: false, error: 'filter: unbalanced parentheses' };
+  return 0;
+}
+
+/**
+ * Checks that the `filter` setting is span-set conditions (what goes INSIDE `{ }`), so that it can
+ * be ANDed into every query: no braces, no pipeline, balanced parentheses, closed strings (both
+ * kinds of literal are skipped as Tempo's lexer skips them, so a `(` inside `` `…` `` counts for
+ * nothing). The server still has the final word on syntax; this catches what would change the
+ * query's shape.
+ */
+export function checkFilter(filter: string): FilterCheck {
+  const text = filter.trim();
+  if (text === '') return { ok: true, conditions: '' };
+  let error: string | null = null;
+  const fail = (e: string): void => {
+    if (error === null) error = e;
+  };
+  const unterminated = scanOutsideLiterals(text, (ch, i, depth) => {
+    if (ch === '{' || ch === '}') fail(`filter: write span-set conditions without braces (found '${ch}' at column ${i + 1}), e.g. resource.service.name = "cart"`);
+    else if (ch === '|' && text[i + 1] !== '|' && text[i - 1] !== '|') fail(`filter: pipelines are not allowed (found '|' at column ${i + 1}); use conditions joined with && or ||`);
+    else if (ch === ')' && depth === 0) fail(`filter: unbalanced ')' at column ${i + 1}`);
+  });
+  if (unterminated > 0) return { ok: false, error: `filter: unterminated string starting at column ${unterminated}` };
+  if (error !== null) return { ok: false, error };
+  if (depthAfter(text) !== 0) return { ok: false, error: 'filter: unbalanced parentheses' };
   if (/^(&&|\|\|)|(&&|\|\|)$/.test(text)) return { ok: false, error: 'filter: starts or ends with && / ||' };
   return { ok: true, conditions: text };
+}
+
+function depthAfter(text: string): number {
+  let last = 0;
+  scanOutsideLiterals(text, (ch, _i, depth) => {
+    last = ch === '(' ? depth + 1 : ch === ')' ? depth - 1 : depth;
+  });
+  return last;
 }
 
 /** ANDs conditions into one span set, parenthesising each part so `||` inside a part stays inside. */
@@ -161,23 +187,22 @@ export function spanSet(...conditions: readonly (string | null | undefined | fal
   return `{ ${parts.map((p) => (isAtomic(p) ? p : `(${p})`)).join(' && ')} }`;
 }
 
+/**
+ * True when a condition can be ANDed without parentheses: it holds no `&&`/`||` outside string
+ * literals, or one pair of parentheses encloses all of it. Literal-aware, so a quote or backtick
+ * holding `(` cannot make `(a) || (b)` look enclosed.
+ */
 function isAtomic(cond: string): boolean {
   const t = cond.trim();
-  if (!t.includes('||') && !t.includes('&&')) return true;
-  if (t.startsWith('(') && t.endsWith(')')) {
-    // Only atomic when the outer parentheses enclose the whole expression.
-    let depth = 0;
-    let inStr = false;
-    for (let i = 0; i < t.length; i++) {
-      const c = t[i];
-      if (inStr) { if (c === '\\') i++; else if (c === '"') inStr = false; continue; }
-      if (c === '"') inStr = true;
-      else if (c === '(') depth++;
-      else if (c === ')') { depth--; if (depth === 0 && i < t.length - 1) return false; }
-    }
-    return true;
-  }
-  return false;
+  let operators = false;
+  let firstClose = -1;
+  const unterminated = scanOutsideLiterals(t, (ch, i, depth) => {
+    if (ch === '&' || ch === '|') operators = true;
+    if (ch === ')' && depth === 1 && firstClose < 0) firstClose = i;
+  });
+  if (unterminated > 0) return false;
+  if (!operators) return true;
+  return t.startsWith('(') && firstClose === t.length - 1;
 }
 
 /** `resource.service.name = "a" || resource.service.name = "b"` for a list of services. */

@@ -1,10 +1,9 @@
 // Commands Search Traces (TraceQL QuickPick with presets, history, live syntax check) and Open Trace by ID.
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { formatDuration } from '../core/format';
-import { parseTraceBody } from '../core/otlp';
+import { parseTraceBody, SkipCounter } from '../core/otlp';
 import { traceSummaries } from '../core/search';
 import { windowFor } from '../core/timeRange';
 import { CODE_PRESENT, checkFilter, codeRefCondition, durationLiteral, regexEscape, stringLiteral } from '../core/traceql';
@@ -14,6 +13,7 @@ import type { CodeRef, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import type { TempoQueries } from '../tempo/client';
 import { isTempoError, parseTraceqlError } from '../tempo/errors';
 import { FileStatsSource, spansFromText } from '../tempo/files';
+import { readRegularFile } from '../tempo/workspaceFiles';
 
 /** Registered by the trace view (src/features/tracePanel.ts); features talk through commands. */
 const SHOW_TRACE_COMMAND = 'tempoLens.internal.showTrace';
@@ -262,9 +262,9 @@ async function traceFromFiles(services: Services, traceId: string, signal: Abort
     const files = await new FileStatsSource({ root: folder.uri.fsPath, glob }).listFiles(signal);
     for (const f of files) {
       if (signal.aborted) throw new Error('cancelled');
-      const stat = await fs.stat(f).catch(() => null);
-      if (stat === null || stat.size > MAX_TRACE_FILE_BYTES) continue;
-      const text = await fs.readFile(f, 'utf8');
+      const read = await readRegularFile(f, MAX_TRACE_FILE_BYTES, signal);
+      if (!read.ok) continue;
+      const text = read.text;
       // Cheap pre-check: the id appears in hex in OTLP files; base64 ids need the parse.
       if (!hexId.test(text) && !/"trace_?id"\s*:\s*"[A-Za-z0-9+/]{22}==/i.test(text)) continue;
       try {
@@ -286,7 +286,12 @@ async function loadTrace(services: Services, id: string, window: TimeWindow | un
   let body = await client.traceById(id, range, signal);
   // A time hint that misses the trace hides it: retry without one.
   if (body === null && window !== undefined) body = await client.traceById(id, {}, signal);
-  return body === null ? null : parseTraceBody(body);
+  if (body === null) return null;
+  // Spans with impossible times are left out of the view; the log says how many.
+  const skips = new SkipCounter();
+  const trace = parseTraceBody(body, skips);
+  for (const n of skips.notes()) services.log.warn(`trace ${id}: ${n}`);
+  return trace;
 }
 
 /** Fetches a trace and shows it in the trace view; returns the trace id shown, or undefined. */

@@ -1,7 +1,7 @@
 // Typed `tempoLens.*` settings: one read into a typed object, change events filtered and keyed,
 // and the workspace-trust rule for connection settings.
 import * as vscode from 'vscode';
-import { scopedValue, validateHeaders, type InvalidHeader } from './connectionRules';
+import { RESTRICTED_KEYS, scopedValue, validateHeaders, type InvalidHeader } from './connectionRules';
 import { Disposable } from './lifecycle';
 
 export type SourceKind = 'tempo' | 'files';
@@ -35,7 +35,7 @@ export interface TempoLensConfig {
   readonly diagnostics: { readonly enabled: boolean };
   /** VS Code's own `http.proxy` / `http.proxyStrictSSL`, passed to the client. */
   readonly http: { readonly proxy: string; readonly proxyStrictSSL: boolean };
-  /** Whether the connection settings above include workspace values (trusted workspace). */
+  /** Whether the restricted settings above include workspace values (trusted workspace). */
   readonly trusted: boolean;
 }
 
@@ -52,8 +52,11 @@ export const CONFIG_KEYS = [
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-/** Settings that decide where the token goes; honoured from user/remote scope only when untrusted. */
+/** Settings that decide where the token goes. */
 export const CONNECTION_KEYS: readonly ConfigKey[] = ['url', 'auth', 'user', 'tenant', 'headers'];
+
+/** Settings honoured from user/remote scope only while untrusted (connection, what is read, run or matched). */
+export const RESTRICTED_CONFIG_KEYS: readonly ConfigKey[] = RESTRICTED_KEYS;
 
 export interface ConfigChange {
   readonly keys: ReadonlySet<ConfigKey>;
@@ -101,29 +104,29 @@ function pathMappings(value: unknown): PathMapping[] {
 export function readConfig(trusted: boolean = vscode.workspace.isTrusted): TempoLensConfig {
   const c = vscode.workspace.getConfiguration(SECTION);
   const http = vscode.workspace.getConfiguration('http');
-  // Connection settings go through inspect(): when untrusted, workspace and folder values are
+  // Restricted settings go through inspect(): when untrusted, workspace and folder values are
   // ignored even though get() would return them.
-  const conn = <T>(key: string, fallback: T): T => scopedValue(c.inspect<T>(key), trusted, fallback);
+  const conn = <T>(key: (typeof RESTRICTED_KEYS)[number], fallback: T): T => scopedValue(c.inspect<T>(key), trusted, fallback);
   const headers = validateHeaders(conn<unknown>('headers', {}));
   return {
-    source: oneOf(c.get('source'), ['tempo', 'files'], 'tempo'),
+    source: oneOf(conn<unknown>('source', 'tempo'), ['tempo', 'files'], 'tempo'),
     url: str(conn<unknown>('url', 'http://localhost:3200')).trim(),
     auth: oneOf(conn<unknown>('auth', 'none'), ['none', 'basic', 'bearer'], 'none'),
     user: str(conn<unknown>('user', '')).trim(),
     tenant: str(conn<unknown>('tenant', '')).trim(),
     headers: headers.headers,
     invalidHeaders: headers.invalid,
-    grafanaUrl: str(c.get('grafanaUrl')).trim(),
-    grafanaDatasourceUid: str(c.get('grafanaDatasourceUid')).trim(),
-    files: str(c.get('files'), '.tempo-lens/traces/**/*.json'),
+    grafanaUrl: str(conn<unknown>('grafanaUrl', '')).trim(),
+    grafanaDatasourceUid: str(conn<unknown>('grafanaDatasourceUid', '')).trim(),
+    files: str(conn<unknown>('files', '.tempo-lens/traces/**/*.json'), '.tempo-lens/traces/**/*.json'),
     timeRange: oneOf(c.get('timeRange'), ['15m', '1h', '6h', '24h', '7d'], '1h'),
-    filter: str(c.get('filter')).trim(),
+    filter: str(conn<unknown>('filter', '')).trim(),
     thresholds: {
       latencyMs: num(c.get('thresholds.latencyMs'), 1000, 0),
       errorRate: num(c.get('thresholds.errorRate'), 0.05, 0, 1),
     },
     refreshIntervalSeconds: num(c.get('refreshIntervalSeconds'), 60, 0),
-    pathMappings: pathMappings(c.get('pathMappings')),
+    pathMappings: pathMappings(conn<unknown>('pathMappings', [])),
     codeLens: { enabled: bool(c.get('codeLens.enabled'), true) },
     inlineHints: { enabled: bool(c.get('inlineHints.enabled'), true) },
     diagnostics: { enabled: bool(c.get('diagnostics.enabled'), true) },
@@ -145,8 +148,8 @@ export class Config extends Disposable {
       if (!e.affectsConfiguration(SECTION) && !e.affectsConfiguration('http.proxy') && !e.affectsConfiguration('http.proxyStrictSSL')) return;
       this.reload(CONFIG_KEYS.filter((k) => e.affectsConfiguration(fullKey(k))));
     }));
-    // Granting trust makes workspace connection settings count: re-read them.
-    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload(CONNECTION_KEYS)));
+    // Granting trust makes workspace values of the restricted settings count: re-read them.
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload(RESTRICTED_CONFIG_KEYS)));
   }
 
   get current(): TempoLensConfig {
@@ -168,7 +171,7 @@ export class Config extends Disposable {
     // Report keys whose effective value changed (a workspace edit ignored by the trust rule, or
     // one that only repeats the default, is not a change).
     const keys = new Set<ConfigKey>(candidates.filter((k) => !sameValue(valueOf(before, k), valueOf(after, k))));
-    if (before.trusted !== after.trusted) for (const k of CONNECTION_KEYS) keys.add(k);
+    if (before.trusted !== after.trusted) for (const k of RESTRICTED_CONFIG_KEYS) keys.add(k);
     if (keys.size === 0) return;
     const affects = (...ks: ConfigKey[]) => ks.some((k) => keys.has(k));
     this._onDidChange.fire({

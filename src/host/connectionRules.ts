@@ -1,6 +1,7 @@
 // Pure connection rules used by the host adapters: log redaction, header validation, the
 // SecretStorage key of a token and the trust-scoped choice of a setting value. No vscode import,
 // so unit tests run them in plain Node.
+import { headerNameProblem, headerValueProblem } from '../core/httpHeaders';
 
 const REDACTED = '[redacted]';
 
@@ -40,15 +41,11 @@ export interface ValidatedHeaders {
   readonly invalid: readonly InvalidHeader[];
 }
 
-/** RFC 9110 token characters: what a header field name may contain. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Headers that carry credentials or that the client sets itself; `tenant`/`auth` own those. */
-const RESERVED = new Set(['authorization', 'proxy-authorization', 'host', 'content-length', 'transfer-encoding', 'connection']);
-
 /**
- * Validates `tempoLens.headers`. A header is dropped (and reported) when its name is not a token,
- * its value is not a string or holds CR, LF or NUL (header injection), or it would override
- * Authorization or a hop-by-hop header.
+ * Validates `tempoLens.headers`. A header is dropped (and reported with the reason) when its name
+ * is not a token, it would override Authorization, a framing or hop-by-hop header or a `Proxy-*`
+ * header, or its value is not a string, holds a control character (header injection) or a
+ * character outside Latin-1 (which HTTP/1.1 cannot carry).
  */
 export function validateHeaders(raw: unknown): ValidatedHeaders {
   const headers: Record<string, string> = {};
@@ -58,12 +55,11 @@ export function validateHeaders(raw: unknown): ValidatedHeaders {
     return { headers, invalid: [{ name: '(headers)', reason: 'must be an object of header name → string value' }] };
   }
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!TOKEN.test(name)) invalid.push({ name, reason: 'not a valid header name' });
-    else if (RESERVED.has(name.toLowerCase())) {
-      invalid.push({ name, reason: name.toLowerCase() === 'authorization' ? 'may not override Authorization (use tempoLens.auth and the stored token)' : 'is set by the client itself' });
-    } else if (typeof value !== 'string') invalid.push({ name, reason: 'value must be a string' });
-    else if (/[\r\n\0]/.test(value)) invalid.push({ name, reason: 'value contains CR, LF or NUL' });
-    else headers[name] = value;
+    const nameProblem = headerNameProblem(name);
+    const valueProblem = typeof value === 'string' ? headerValueProblem(value) : 'must be a string';
+    if (nameProblem !== null) invalid.push({ name, reason: nameProblem });
+    else if (valueProblem !== null) invalid.push({ name, reason: `its value ${valueProblem}` });
+    else headers[name] = value as string;
   }
   return { headers, invalid };
 }
@@ -87,6 +83,17 @@ export function normaliseUrl(url: string): string {
   // URL already lower-cases scheme and host and drops default ports.
   return `${u.protocol}//${u.host}${path}`;
 }
+
+/**
+ * Settings (relative to `tempoLens.`) read from user/remote scope only while the workspace is
+ * untrusted: the connection (where the token goes) and everything that decides what is read
+ * (`source`, `files`, `pathMappings`), which regular expressions run (`filter`) and where links
+ * point (`grafanaUrl`, `grafanaDatasourceUid`). package.json lists the same keys under
+ * `capabilities.untrustedWorkspaces.restrictedConfigurations` (a unit test keeps them equal).
+ */
+export const RESTRICTED_KEYS = [
+  'source', 'url', 'auth', 'user', 'tenant', 'headers', 'grafanaUrl', 'grafanaDatasourceUid', 'files', 'filter', 'pathMappings',
+] as const;
 
 /** The part of `WorkspaceConfiguration.inspect()` the trust rule looks at. */
 export interface ScopedValues<T> {

@@ -3,6 +3,13 @@
 /** An OTLP attribute value, decoded from AnyValue (intValue strings become numbers when safe). */
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
 
+/**
+ * Containers (arrays, key-value lists) nest at most this deep in an AttrValue: the OTLP parser cuts
+ * deeper values to null and the message guards accept exactly what it produces, so a trace the
+ * parser read is never refused by the trace view. The bound keeps hostile bodies off the stack.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 16;
+
 /** Attributes keyed by their bare name (`code.function`, `service.name`). */
 export type Attributes = Record<string, AttrValue>;
 

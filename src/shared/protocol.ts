@@ -1,5 +1,5 @@
 // Typed messages between the trace-view host and its webview, their guards and the HTML shell. Imports nothing.
-import type { AttrValue, Attributes, Span, Trace } from './model';
+import { MAX_ATTRIBUTE_DEPTH, type AttrValue, type Attributes, type Span, type Trace } from './model';
 
 /** The webview panel's view type; also the `onWebviewPanel:` activation event suffix. */
 export const TRACE_VIEW_TYPE = 'tempoLens.trace';
@@ -111,7 +111,8 @@ function isFiniteNum(v: unknown): v is number {
 function isAttrValue(v: unknown, depth: number): v is AttrValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
   if (typeof v === 'number') return true;
-  if (depth > 8) return false;
+  // The same bound as the OTLP parser: whatever it produced is accepted here.
+  if (depth >= MAX_ATTRIBUTE_DEPTH) return false;
   if (Array.isArray(v)) return v.every((x) => isAttrValue(x, depth + 1));
   if (isObj(v)) return Object.values(v).every((x) => isAttrValue(x, depth + 1));
   return false;

@@ -1,7 +1,9 @@
 // Asynchronous file access for the resolver: fs.promises reads, cached mtime:size versions, and in-memory overlays for unsaved editor buffers.
-import { readFile, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { unsafeRelativePath } from '../core/workspacePath';
 import type { SourceAccess } from './resolver';
+import { readSourceFile } from './safeRead';
 
 export class DiskAccess implements SourceAccess {
   private readonly versions = new Map<string, string | undefined>();
@@ -18,11 +20,8 @@ export class DiskAccess implements SourceAccess {
   async read(rel: string): Promise<string | null> {
     const o = this.overlays.get(rel);
     if (o) return o.text;
-    try {
-      return await readFile(path.join(this.root, rel), 'utf8');
-    } catch {
-      return null;
-    }
+    // Paths come from telemetry (code.filepath, source maps): inside the root, regular files only, non-blocking.
+    return readSourceFile(this.root, rel);
   }
 
   async version(rel: string): Promise<string | number | undefined> {
@@ -31,11 +30,13 @@ export class DiskAccess implements SourceAccess {
     // Cached until the file is reported changed (watcher → forget): a batch of references stats each file once.
     if (this.versions.has(rel)) return this.versions.get(rel);
     let v: string | undefined;
-    try {
-      const st = await stat(path.join(this.root, rel));
-      v = `${st.mtimeMs}:${st.size}`;
-    } catch {
-      v = undefined;
+    if (unsafeRelativePath(rel) === null) {
+      try {
+        const st = await lstat(path.join(this.root, rel));
+        v = st.isFile() ? `${st.mtimeMs}:${st.size}` : undefined;
+      } catch {
+        v = undefined;
+      }
     }
     this.versions.set(rel, v);
     return v;

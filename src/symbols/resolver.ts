@@ -121,8 +121,12 @@ function stemOf(p: string): string {
 
 const VLQ = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** Names declared after a keyword (`class X`, `def f`, `fun f`, `func (r *T) M`, `function f`, `module A::B`). */
-const DECL = /\b(?:class|interface|object|enum|record|struct|trait|module|def|fun|func|function|type)\s+(?:self\.)?([A-Za-z_$][\w$]*(?:::[A-Za-z_]\w*)*)|\bfunc\s*\([^)]*\)\s*([A-Za-z_]\w*)/g;
+/**
+ * Names declared after a keyword (`class X`, `def f`, `fun f`, `func (r *T) M`, `function f`, `module A::B`).
+ * The Go receiver is bounded (`{0,200}`): an unbounded `[^)]*` rescans to the end of the file at
+ * every `func(`, quadratic on a hostile file.
+ */
+const DECL = /\b(?:class|interface|object|enum|record|struct|trait|module|def|fun|func|function|type)\s+(?:self\.)?([A-Za-z_$][\w$]*(?:::[A-Za-z_]\w*)*)|\bfunc[ \t]*\([^)\n]{0,200}\)[ \t]*([A-Za-z_]\w*)/g;
 
 /**
  * Original (source index, 1-based line) of a generated 1-based line, from a source map's `mappings`:

@@ -1,5 +1,6 @@
 // Node-side workspace index for the CLI (and tests): walks a folder once, then resolves code refs to methods on demand.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { parse as parseJsoncText, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import * as path from 'node:path';
 import { NO_HINTS, type CodeRefHints } from '../core/codeRef';
 import type { LangFamily } from '../core/lang/common';
@@ -8,6 +9,7 @@ import type { SourceLanguage } from '../core/match';
 import type { CodeLocation, CodeRef } from '../shared/model';
 import { SymbolExtractor } from './extractor';
 import { DiskAccess } from './diskAccess';
+import { readSourceFile } from './safeRead';
 import { SKIPPED_DIRS, SymbolResolver, type ExplainResult, type PathMapping } from './resolver';
 import { languageOfPath } from './types';
 
@@ -21,11 +23,19 @@ export interface WorkspaceMatcherOptions {
 }
 
 
-/** Strips // and /* comments and trailing commas so tsconfig.json (JSONC) parses. */
+/**
+ * Parses JSONC (tsconfig.json, .vscode/settings.json) with the parser VS Code itself uses: comments
+ * and trailing commas allowed, linear time whatever the text. Throws when the text is not JSONC.
+ */
 export function parseJsonc(text: string): unknown {
-  const noComments = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
-  return JSON.parse(noComments.replace(/,(\s*[}\]])/g, '$1'));
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsoncText(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) throw new Error(`not valid JSONC (${printParseErrorCode((errors[0] as ParseError).error)} at offset ${(errors[0] as ParseError).offset})`);
+  return value;
 }
+
+/** go.mod and tsconfig.json larger than this are not read (they are a few KB). */
+const SMALL_FILE_BYTES = 1024 * 1024;
 
 /** One reference to resolve in a batch. */
 export interface LocateItem {
@@ -53,8 +63,8 @@ export class WorkspaceMatcher {
       if (l !== null) langs.add(l);
     }
     for (const rel of extra.goMods ?? []) {
-      const text = await readFile(path.join(root, rel), 'utf8').catch(() => '');
-      const m = /^\s*module\s+(\S+)/m.exec(text);
+      const text = (await readSourceFile(root, rel, SMALL_FILE_BYTES)) ?? '';
+      const m = /^[ \t]*module[ \t]+(\S+)/m.exec(text);
       if (m) resolver.setGoModule(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), m[1]!);
     }
     for (const rel of extra.tsconfigs ?? []) await readTsconfig(root, path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), rel, resolver);
@@ -88,8 +98,8 @@ export class WorkspaceMatcher {
           if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) pending.push(child);
         } else if (e.isFile()) {
           if (e.name === 'go.mod') {
-            const text = await readFile(path.join(root, child), 'utf8').catch(() => '');
-            const m = /^\s*module\s+(\S+)/m.exec(text);
+            const text = (await readSourceFile(root, child, SMALL_FILE_BYTES)) ?? '';
+            const m = /^[ \t]*module[ \t]+(\S+)/m.exec(text);
             if (m) resolver.setGoModule(rel, m[1]!);
           } else if (/^tsconfig(\.[\w-]+)?\.json$/.test(e.name)) {
             await readTsconfig(root, rel, child, resolver);
@@ -145,7 +155,7 @@ export class WorkspaceMatcher {
 
 async function readTsconfig(root: string, dir: string, file: string, resolver: SymbolResolver): Promise<void> {
   try {
-    const json = parseJsonc(await readFile(path.join(root, file), 'utf8')) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
+    const json = parseJsonc((await readSourceFile(root, file, SMALL_FILE_BYTES)) ?? '') as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
     const co = json.compilerOptions ?? {};
     if (typeof co.outDir !== 'string') return;
     const rootDir = typeof co.rootDir === 'string' ? co.rootDir : 'src';

@@ -19,6 +19,7 @@ import {
   type TagsResponse,
   type TagValuesResponse,
 } from '../core/wire';
+import { headerNameProblem, headerValueProblem } from '../core/httpHeaders';
 import { capabilitiesFromVersion, withMetricsUnavailable, type Capabilities } from './capabilities';
 import { parseTraceqlError, TempoConfigError, TempoError, type TempoErrorKind } from './errors';
 import {
@@ -135,8 +136,6 @@ const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 /** Server texts meaning "no metrics-generator to answer recent metrics" (tempo-api.md §6, grafana/tempo #3064, #4299). */
 const METRICS_MISSING_RE = /localblocks processor not found|local-blocks processor not found|metrics generator(s)? (is |are )?not configured|error querying generators|empty ring/i;
 const ERROR_BODY_CAP = 64 * 1024;
-const FORBIDDEN_HEADERS = new Set(['authorization', 'proxy-authorization', 'host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'keep-alive']);
-const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Per-connection knowledge shared by all clients with the same settings. */
 interface ConnectionState {
@@ -249,29 +248,23 @@ export class TempoClient implements TempoQueries {
     const headers: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'gzip' };
     const secrets: string[] = [];
     for (const [name, value] of Object.entries(settings.headers)) {
-      if (!TOKEN_RE.test(name)) throw new TempoConfigError('tempoLens.headers', `Header name "${name}" is not a valid HTTP header name.`);
+      // The same rule as the settings validation (core/httpHeaders), for callers that skip it.
+      const nameProblem = headerNameProblem(name);
+      if (nameProblem !== null) throw new TempoConfigError('tempoLens.headers', `tempoLens.headers: "${name}" ${nameProblem}.`);
+      const valueProblem = typeof value === 'string' ? headerValueProblem(value) : 'is not a string';
+      if (valueProblem !== null) throw new TempoConfigError('tempoLens.headers', `Header "${name}" has a value that ${valueProblem}.`);
       const lower = name.toLowerCase();
-      if (FORBIDDEN_HEADERS.has(lower)) {
-        throw new TempoConfigError(
-          'tempoLens.headers',
-          lower === 'authorization' || lower === 'proxy-authorization'
-            ? `tempoLens.headers may not set ${name}: choose auth = basic or bearer and store the token with Tempo Lens: Configure Connection.`
-            : `tempoLens.headers may not set ${name}.`,
-        );
-      }
-      if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-        throw new TempoConfigError('tempoLens.headers', `Header "${name}" has a value with a line break or NUL, which is not allowed.`);
-      }
       if (lower === 'x-scope-orgid' && settings.tenant !== '') {
         throw new TempoConfigError('tempoLens.headers', 'X-Scope-OrgID is set both in tempoLens.headers and tempoLens.tenant: keep only tempoLens.tenant.');
       }
       headers[lower] = value;
     }
-    if (/[\r\n\0]/.test(settings.tenant)) throw new TempoConfigError('tempoLens.tenant', 'The tenant may not contain line breaks.');
+    const tenantProblem = headerValueProblem(settings.tenant);
+    if (tenantProblem !== null) throw new TempoConfigError('tempoLens.tenant', `The tenant ${tenantProblem}.`);
     if (settings.tenant.trim() !== '') headers['x-scope-orgid'] = settings.tenant.trim();
 
     const token = settings.token;
-    if (token !== undefined && /[\r\n\0]/.test(token)) throw new TempoConfigError('tempoLens.token', 'The stored token contains a line break: set it again with Tempo Lens: Configure Connection.');
+    if (token !== undefined && headerValueProblem(token) !== null) throw new TempoConfigError('tempoLens.token', `The stored token ${headerValueProblem(token) ?? ''}: set it again with Tempo Lens: Configure Connection.`);
     if (settings.auth === 'basic') {
       if (settings.user.includes(':') || /[\r\n\0]/.test(settings.user)) {
         throw new TempoConfigError('tempoLens.user', 'The basic-auth user may not contain ":" or line breaks.');
@@ -636,8 +629,9 @@ export class TempoClient implements TempoQueries {
 
   #tooLarge(apiPath: string, declared: number | undefined): TempoError {
     const cap = fmtBytes(this.#options.maxBodyBytes);
-    const size = declared === undefined ? 'more than that' : fmtBytes(declared);
-    return new TempoError('tooLarge', `Tempo's answer to ${apiPath} is ${size}, over the ${cap} limit: narrow the time range or lower the result limit.`);
+    // A chunked answer declares no size: say only that it passed the cap.
+    const size = declared === undefined ? `over the ${cap} limit` : `${fmtBytes(declared)}, over the ${cap} limit`;
+    return new TempoError('tooLarge', `Tempo's answer to ${apiPath} is ${size}: narrow the time range or lower the result limit.`);
   }
 
   #statusError(status: number, bytes: Buffer, contentType: string, apiPath: string, headers: Record<string, string | string[] | undefined>): TempoError {

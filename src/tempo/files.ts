@@ -1,14 +1,13 @@
 // The offline source: OTLP JSON files (resourceSpans, Tempo v1 batches, v2 {trace}) → exact per-function statistics.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CodeRef, Span, StatsSnapshot, TimeWindow, Trace } from '../shared/model';
-import { globBase, globToRegExp } from '../core/glob';
-import { collectSpans, groupByTrace, parseTraceBody } from '../core/otlp';
+import { collectSpans, groupByTrace, parseTraceBody, SkipCounter } from '../core/otlp';
 import { compileSpanFilter } from '../core/spanFilter';
 import { compareHotspots, functionKey, SpanAggregator, type SpanSample } from '../core/stats';
 import { stepFor } from '../core/timeRange';
 import { checkFilter } from '../core/traceql';
 import type { DrillDown, StatsRequest, StatsSource } from './statsSource';
+import { compileWorkspaceGlob, listWorkspaceFiles, readRegularFile } from './workspaceFiles';
 
 export interface FileStatsSourceOptions {
   /** Explicit files (absolute, or relative to `root`). */
@@ -39,8 +38,6 @@ export interface FileStatsSourceOptions {
   readonly onSpan?: (span: Span) => void;
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
-
 /** Every JSON document in a file: one JSON value, or JSON lines (the collector's file exporter). */
 export function parseDocuments(text: string): unknown[] {
   const trimmed = text.trim();
@@ -61,12 +58,12 @@ export function parseDocuments(text: string): unknown[] {
 }
 
 /** Spans of one parsed document: a trace body, or an array of them (Grafana exports several). */
-export function spansOfDocument(doc: unknown, out: Span[]): void {
+export function spansOfDocument(doc: unknown, out: Span[], skips?: SkipCounter): void {
   if (Array.isArray(doc)) {
-    for (const d of doc) spansOfDocument(d, out);
+    for (const d of doc) spansOfDocument(d, out, skips);
     return;
   }
-  const trace: Trace = parseTraceBody(doc);
+  const trace: Trace = parseTraceBody(doc, skips);
   for (const s of trace.spans) out.push(s);
 }
 
@@ -103,49 +100,26 @@ export class FileStatsSource implements StatsSource {
 
   constructor(private readonly opts: FileStatsSourceOptions) {}
 
-  /** The files the source reads, sorted (explicit paths first, then the glob's matches). */
+  /**
+   * The files the source reads, sorted (explicit paths first, then the glob's matches). The glob is
+   * confined to the root (see `compileWorkspaceGlob`); an invalid one throws an Error saying why.
+   */
   async listFiles(signal: AbortSignal): Promise<string[]> {
     const root = this.opts.root ?? process.cwd();
     const maxFiles = this.opts.maxFiles ?? 5000;
     const out = new Set<string>();
     for (const p of this.opts.paths ?? []) out.add(path.resolve(root, p));
     if (this.opts.glob !== undefined && this.opts.glob.trim() !== '') {
-      const glob = this.opts.glob.trim();
-      if (path.isAbsolute(glob) && !/[*?[{]/.test(glob)) {
-        out.add(glob);
-      } else {
-        const re = globToRegExp(path.isAbsolute(glob) ? path.relative(root, glob).split(path.sep).join('/') : glob);
-        const base = path.resolve(root, globBase(path.isAbsolute(glob) ? path.relative(root, glob) : glob));
-        const found: string[] = [];
-        const walk = async (dir: string): Promise<void> => {
-          if (signal.aborted || found.length >= maxFiles) return;
-          let entries: import('node:fs').Dirent[];
-          try {
-            entries = await fs.readdir(dir, { withFileTypes: true });
-          } catch {
-            return;
-          }
-          for (const e of entries) {
-            const full = path.join(dir, e.name);
-            if (e.isDirectory()) {
-              if (!SKIP_DIRS.has(e.name)) await walk(full);
-            } else if (e.isFile()) {
-              const rel = path.relative(root, full).split(path.sep).join('/');
-              if (re.test(rel)) found.push(full);
-            }
-            if (found.length >= maxFiles) return;
-          }
-        };
-        await walk(base);
-        found.sort();
-        for (const f of found) out.add(f);
-      }
+      const compiled = compileWorkspaceGlob(this.opts.glob);
+      if (!compiled.ok) throw new Error(`tempoLens.files is not valid: ${compiled.error}`);
+      for (const f of await listWorkspaceFiles(root, compiled.glob, maxFiles, signal)) out.add(f);
     }
     return [...out];
   }
 
   async load(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot> {
     const notes: string[] = [];
+    const skips = new SkipCounter();
     const files = await this.listFiles(signal);
     let pred: ((s: Span) => boolean) | null = null;
     const check = checkFilter(req.filter);
@@ -173,22 +147,16 @@ export class FileStatsSource implements StatsSource {
     for (const file of files) {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
       const name = this.opts.root !== undefined ? path.relative(this.opts.root, file) || file : file;
-      let text: string;
-      try {
-        const st = await fs.stat(file);
-        if (st.size > maxBytes) {
-          notes.push(`${name}: skipped, ${Math.round(st.size / 1048576)} MiB is over the ${Math.round(maxBytes / 1048576)} MiB limit.`);
-          continue;
-        }
-        text = await fs.readFile(file, { encoding: 'utf8', signal });
-      } catch (e) {
-        if (signal.aborted) throw e;
-        notes.push(`${name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+      const read = await readRegularFile(file, maxBytes, signal);
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+      if (!read.ok) {
+        notes.push(`${name}: ${read.reason}.`);
         continue;
       }
+      const text = read.text;
       const spans: Span[] = [];
       try {
-        for (const doc of parseDocuments(text)) spansOfDocument(doc, spans);
+        for (const doc of parseDocuments(text)) spansOfDocument(doc, spans, skips);
       } catch (e) {
         notes.push(`${name}: not an OTLP/Tempo trace file (${(e as Error).message.slice(0, 200)}).`);
         continue;
@@ -220,6 +188,7 @@ export class FileStatsSource implements StatsSource {
     this.last = agg;
     this.lastTraces = keep ? groupByTrace(kept).filter((t) => keptIds.has(t.traceId)) : [];
     this.tracesTaken = false;
+    for (const n of skips.notes()) notes.push(`${n[0]?.toUpperCase() ?? ''}${n.slice(1)} in the trace files.`);
     notes.unshift(
       `Figures from ${readFiles} trace file${readFiles === 1 ? '' : 's'} (${spansRead} spans, ${agg.spans} with code attributes)${clip ? '' : `, covering ${new Date(window.startMs).toISOString()} – ${new Date(window.endMs).toISOString()}`}; percentiles are exact.`,
     );
@@ -251,16 +220,16 @@ export class FileStatsSource implements StatsSource {
 }
 
 /** Parses the spans of OTLP JSON text (any of the accepted shapes, JSON lines too). */
-export function spansFromText(text: string): Span[] {
+export function spansFromText(text: string, skips?: SkipCounter): Span[] {
   const spans: Span[] = [];
   for (const doc of parseDocuments(text)) {
     if (Array.isArray(doc)) {
-      spansOfDocument(doc, spans);
+      spansOfDocument(doc, spans, skips);
       continue;
     }
     if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { resourceSpans?: unknown }).resourceSpans)) {
-      collectSpans((doc as { resourceSpans: unknown[] }).resourceSpans, spans);
-    } else spansOfDocument(doc, spans);
+      collectSpans((doc as { resourceSpans: unknown[] }).resourceSpans, spans, skips);
+    } else spansOfDocument(doc, spans, skips);
   }
   return spans;
 }

@@ -131,7 +131,7 @@ suite('connection', () => {
     tempo.clearRequests();
     const r = await testConnection();
     assert.ok(r.ok, r.ok ? '' : r.message);
-    assert.match(r.message, /Ignored tempoLens\.headers: "Authorization" \(may not override Authorization/);
+    assert.match(r.message, /Ignored tempoLens\.headers: "Authorization" \(may not set Authorization/);
     assert.ok(tempo.requests.length > 0);
     for (const q of tempo.requests) {
       assert.equal(q.headers['x-team'], 'checkout');

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FileStatsSource, parseDocuments } from '../../src/tempo/files';
-import { globBase, globToRegExp } from '../../src/core/glob';
 import { compileSpanFilter } from '../../src/core/spanFilter';
+import { compileWorkspaceGlob, type WorkspaceGlob } from '../../src/tempo/workspaceFiles';
 import { parseTraceBody } from '../../src/core/otlp';
 import { startTempoServer } from '../tempo-server/server';
 import { TempoClient } from '../../src/tempo/client';
@@ -16,19 +16,27 @@ const ROOT = path.resolve(__dirname, '../../../test/fixtures/otlp');
 const signal = (): AbortSignal => new AbortController().signal;
 const anyWindow = { startMs: 0, endMs: 1000 };
 
+/** The compiled glob, or a failed assertion with the reason it was refused. */
+function glob(g: string): WorkspaceGlob {
+  const r = compileWorkspaceGlob(g);
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  return r.glob;
+}
+
 test('glob matching: **, *, ?, braces, classes', () => {
-  const re = globToRegExp('.tempo-lens/traces/**/*.json');
-  assert.ok(re.test('.tempo-lens/traces/a.json'));
-  assert.ok(re.test('.tempo-lens/traces/x/y/a.json'));
-  assert.ok(!re.test('.tempo-lens/traces/a.jsonl'));
-  assert.ok(!re.test('other/traces/a.json'));
-  const b = globToRegExp('files/**/*.{json,jsonl}');
-  assert.ok(b.test('files/nested/collector-export.jsonl'));
-  assert.ok(b.test('files/v1-batches.json'));
-  assert.ok(globToRegExp('t?ace[0-9].json').test('trace7.json'));
-  assert.ok(!globToRegExp('*.json').test('a/b.json'), '* stays within a segment');
-  assert.equal(globBase('.tempo-lens/traces/**/*.json'), '.tempo-lens/traces');
-  assert.equal(globBase('*.json'), '');
+  const re = glob('.tempo-lens/traces/**/*.json');
+  assert.ok(re.match('.tempo-lens/traces/a.json'));
+  assert.ok(re.match('.tempo-lens/traces/x/y/a.json'));
+  assert.ok(!re.match('.tempo-lens/traces/a.jsonl'));
+  assert.ok(!re.match('other/traces/a.json'));
+  const b = glob('files/**/*.{json,jsonl}');
+  assert.ok(b.match('files/nested/collector-export.jsonl'));
+  assert.ok(b.match('files/v1-batches.json'));
+  assert.ok(glob('t?ace[0-9].json').match('trace7.json'));
+  assert.ok(!glob('*.json').match('a/b.json'), '* stays within a segment');
+  assert.equal(glob('.tempo-lens/traces/**/*.json').base, '.tempo-lens/traces');
+  assert.equal(glob('./*.json').base, '');
+  assert.equal(glob('traces/one.json').base, 'traces');
 });
 
 test('reads resourceSpans, v1 batches, v2 {trace} and collector JSON lines; bad files become notes', async () => {

@@ -244,7 +244,9 @@ function goCacheSync(d: Doc, input: FixInput): FixResult {
   const fnName = sig[2] as string;
   const group = `${fnName.charAt(0).toLowerCase()}${fnName.slice(1)}Group`;
   const u = indentUnit(d);
-  const { ms } = timeoutFromEvidence(input.evidence);
+  const choice = timeoutFromEvidence(input.evidence);
+  if ('refused' in choice) return refused(title, choice.refused, CACHE_SYNC_DOCS.singleflight);
+  const { ms } = choice;
   const dur = ms % 1000 === 0 ? `${ms / 1000}*time.Second` : `${ms}*time.Millisecond`;
   const e = d.eol;
   const loadArgs = args.map((a) => (a === ctxParam ? 'loadCtx' : a)).join(', ');

@@ -335,11 +335,33 @@ function mergeSameOffset(d: Doc, edits: FixEdit[]): FixEdit[] {
 
 // ---- values ------------------------------------------------------------------------------------
 
-/** The timeout to write and the title suffix: `(4 s, below the caller's 5 s)`. */
-export function timeoutFromEvidence(e: FixEvidence | undefined, fallbackMs = 3000): { ms: number; label: string } {
+/**
+ * Caller limits a quick fix trusts. Limits come from trace data (span durations), so a hostile or
+ * broken trace can claim 1e30 ms or a nanosecond; outside these bounds no timeout is written.
+ */
+export const CALLER_LIMIT_BOUNDS = { minMs: 1, maxMs: 86_400_000 } as const;
+
+export type TimeoutChoice = { readonly ms: number; readonly label: string } | { readonly refused: string };
+
+/**
+ * The timeout to write and the title suffix: `(4 s, below the caller's 5 s)`. Always a whole number
+ * of milliseconds between 1 ms and 1 day and strictly below the caller's limit, so every language's
+ * literal (`4s`, `Duration.ofMillis(1500)`, `1.5`, `1500*time.Millisecond`) is valid and short; a
+ * limit outside `CALLER_LIMIT_BOUNDS`, or too small to leave room below it, refuses with the reason.
+ */
+export function timeoutFromEvidence(e: FixEvidence | undefined, fallbackMs = 3000): TimeoutChoice {
   const limit = e?.callerLimitMs;
-  let ms = e?.suggestedTimeoutMs ?? (limit !== undefined ? suggestTimeoutMs(limit) : fallbackMs);
-  if (limit !== undefined && ms >= limit) ms = Math.max(100, Math.floor(limit * 0.8));
+  const { minMs, maxMs } = CALLER_LIMIT_BOUNDS;
+  if (limit !== undefined && !(Number.isFinite(limit) && limit >= minMs && limit <= maxMs)) {
+    return { refused: `The caller's measured limit (${Number.isFinite(limit) ? formatDuration(limit) : String(limit)}) is outside ${formatDuration(minMs)} – ${formatDuration(maxMs)}; the trace data is not trusted for a timeout value.` };
+  }
+  const suggested = e?.suggestedTimeoutMs;
+  let ms = suggested !== undefined && Number.isFinite(suggested) ? Math.floor(suggested) : limit !== undefined ? suggestTimeoutMs(limit) : fallbackMs;
+  if (limit !== undefined && ms >= limit) ms = Math.floor(limit * 0.8);
+  ms = Math.min(ms, maxMs);
+  if (ms < minMs) {
+    return { refused: limit !== undefined ? `The caller's limit (${formatDuration(limit)}) leaves no room for a shorter timeout.` : `The suggested timeout (${String(suggested)} ms) is below ${formatDuration(minMs)}.` };
+  }
   const label = limit !== undefined ? `${formatDuration(ms)}, below the caller's ${formatDuration(limit)}` : `${formatDuration(ms)}; no caller limit was measured`;
   return { ms, label };
 }

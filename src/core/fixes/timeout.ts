@@ -40,7 +40,9 @@ export const TIMEOUT_DOCS = {
 
 export function addTimeoutFix(input: FixInput): FixResult {
   const d = doc(input.text);
-  const { ms, label } = timeoutFromEvidence(input.evidence);
+  const choice = timeoutFromEvidence(input.evidence);
+  if ('refused' in choice) return refused('Add timeout: no safe value', choice.refused, TIMEOUT_DOCS.go);
+  const { ms, label } = choice;
   const title = (what: string): string => `Add timeout (${label}): ${what}`;
   const ctx: Ctx = { d, input, ms, title };
   switch (input.languageId) {

@@ -1,4 +1,5 @@
-// In an untrusted workspace, connection settings come from user settings only (CONTRACT.md).
+// In an untrusted workspace, connection settings and the settings that decide what is read, run or
+// matched come from user settings only (CONTRACT.md, README "Security").
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ConnectionResult } from '../../../src/host/connection';
@@ -25,6 +26,18 @@ suite('untrusted workspace', () => {
     // VS Code hides the restrictedConfigurations of package.json as well; Tempo Lens does not
     // rely on it (src/host/config.ts reads connection settings through inspect()).
     assert.equal(vscode.workspace.getConfiguration('tempoLens').inspect('url')?.workspaceValue, undefined);
+  });
+
+  test('a refresh queries the user-scope Tempo, not the workspace files source, without the workspace filter', async () => {
+    const api = await activate();
+    await vscode.workspace.getConfiguration('tempoLens').update('url', tempo.url, vscode.ConfigurationTarget.Global);
+    tempo.clearRequests();
+    await api.surfaces.refresh();
+    const st = api.surfaces.state();
+    assert.notEqual(st.snapshot?.origin, 'files', 'the workspace switched the source to files');
+    const queries = tempo.requests.map((q) => q.query['q'] ?? '').filter((q) => q !== '');
+    assert.ok(queries.length > 0, 'the user-scope server was not asked for figures');
+    for (const q of queries) assert.ok(!q.includes('attacker'), `the workspace filter reached a query: ${q}`);
   });
 
   test('Test Connection goes to the user-scope URL, without workspace auth or headers', async () => {

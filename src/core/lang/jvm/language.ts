@@ -24,7 +24,8 @@ export const jvm: LanguageSpec = {
   sources: [
     {
       id: 'java', extensions: ['java'], grammar: { wasm: 'java' }, query: JAVA_QUERY, maxDepth: 7,
-      deepGate: /\bnew\s+[\w.$<>[\], ]+\([^;]*?\)\s*\{|^(?: {12,}|\t{3,})[\w@ ]*\b(?:class|interface|enum|record)\s/m,
+      // Bounded argument scan: an unbounded `[^;]*?` after each `new` made a 400 KB file quadratic.
+      deepGate: /\bnew\s+[\w.$<>[\], ]+\([^;]{0,500}?\)\s*\{|^(?: {12,}|\t{3,})[\w@ ]*\b(?:class|interface|enum|record)\s/m,
       params: (text) => splitParams(text).map((p) => typeBeforeName(p.replace(/@[\w.]+(?:\([^)]*\))?\s*/g, '').replace(/\bfinal\s+/g, '').trim())),
     },
     // No maintained Kotlin grammar ships with @vscode/tree-sitter-wasm (README, "Kotlin"): a declaration scanner reads it.
