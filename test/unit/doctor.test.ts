@@ -2,7 +2,7 @@
 // loopback Tempo (which enforces Tempo's group-by limits and refuses `= nil` as 2.x), and files.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli';
@@ -176,14 +176,17 @@ describe('doctor --source files: counts from the spans themselves', () => {
   const scenario = doctorScenario(NOW);
   let dir: string;
   before(() => {
+    // A copy of the demo workspace with the exported spans where the files source looks by default
+    // (only files inside the workspace are read).
     dir = mkdtempSync(path.join(tmpdir(), 'tl-doctor-'));
-    mkdirSync(path.join(dir, 'traces'));
-    writeFileSync(path.join(dir, 'traces', 'mix.json'), scenario.payloads.map((p) => JSON.stringify(p)).join('\n'));
+    cpSync(DEMO, dir, { recursive: true });
+    mkdirSync(path.join(dir, '.tempo-lens', 'traces'), { recursive: true });
+    writeFileSync(path.join(dir, '.tempo-lens', 'traces', 'mix.json'), scenario.payloads.map((p) => JSON.stringify(p)).join('\n'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('the same exact figures as Tempo gives', async () => {
-    const r = await cli(['doctor', '--source', 'files', '--files', path.join(dir, 'traces', '*.json'), '--workspace', DEMO, '--format', 'json'], NOW);
+    const r = await cli(['doctor', '--source', 'files', '--workspace', dir, '--format', 'json'], NOW);
     assert.equal(r.code, 0, r.err);
     assertDoctorReport(JSON.parse(r.out) as DoctorJson, scenario.services, 'files');
   });
