@@ -2,10 +2,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Attributes, FunctionStats } from './shared/model';
-import { parseCliArgs, type CliCommand, type HotspotsCommand } from './core/cliArgs';
+import { parseCliArgs, type CliCommand, type DoctorCommand, type HotspotsCommand } from './core/cliArgs';
 import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, windowOf, type CliIo } from './cli/common';
+import { doctorJson } from './core/doctor';
+import { doctorTable } from './core/doctorFormat';
 import { combineInsights, hotspotsJson, hotspotsSarif, hotspotsTable, searchJson, searchTable, traceJson, traceTree, type HotspotRow } from './core/cliFormat';
-import { codeRefFromAttributes, codeRefHintsFromAttributes } from './core/codeRef';
+import { codeRefFromAttributes, codeRefHintsFromAttributes, NO_HINTS } from './core/codeRef';
 import { thresholdInsights } from './core/insights/thresholds';
 import { parseTraceBody, SkipCounter } from './core/otlp';
 import { traceSummaries } from './core/search';
@@ -16,6 +18,7 @@ import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './tempo/files';
 import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
+import { FilesCensus, runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
 import { compileWorkspaceGlob } from './tempo/workspaceFiles';
 
@@ -51,9 +54,7 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     });
   } else {
     client = clientFor(cmd.connection);
-    source = new TempoStatsSource(client, {
-      onQueryRefused: (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`),
-    });
+    source = new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) });
   }
   try {
     const [loaded, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
@@ -109,8 +110,48 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   }
 }
 
+function refusedLogger(io: CliIo): (query: string, answer: string) => void {
+  return (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`);
+}
+
+/** `doctor`: why lenses do (not) show — per-service census, matcher verdicts, advice. */
+async function doctor(cmd: DoctorCommand, io: CliIo, signal: AbortSignal): Promise<number> {
+  const now = (io.now ?? Date.now)();
+  const window = windowOf(cmd.window, now);
+  const cwd = io.cwd ?? process.cwd();
+  let client: TempoClient | null = null;
+  let source: CensusSource;
+  if (cmd.source === 'files') {
+    source = new FilesCensus({ root: path.resolve(cwd, cmd.workspace), glob: cmd.files ?? '.tempo-lens/traces/**/*.json', clipToWindow: 'window' in cmd.window });
+  } else {
+    client = clientFor(cmd.connection);
+    source = new TempoCensus(client, new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) }), { now: () => now });
+  }
+  let matcher: Awaited<ReturnType<typeof openMatcher>> = null;
+  try {
+    matcher = await openMatcher(cmd.workspace, io, signal);
+    const m = matcher;
+    const explain: ExplainFunction | null = m === null ? null : (ref, service, s) => m.explain(ref, service, NO_HINTS, s);
+    const report = await runDoctor(source, { window, filter: cmd.filter }, explain, signal);
+    if (cmd.format === 'json') {
+      io.stdout(`${JSON.stringify(doctorJson(report), null, 2)}\n`);
+      io.stderr(`tempo-lens: ${oneLine(report.summary)}\n`);
+      for (const a of report.advice) io.stderr(`tempo-lens: advice: ${oneLine(a)}\n`);
+      for (const n of report.notes) io.stderr(`tempo-lens: note: ${oneLine(n)}\n`);
+    } else {
+      io.stdout(doctorTable(report));
+    }
+    return report.state === 'metrics-unavailable' ? EXIT.tempo : EXIT.ok;
+  } finally {
+    await matcher?.dispose();
+    await client?.close();
+  }
+}
+
 async function run(cmd: CliCommand, io: CliIo, signal: AbortSignal): Promise<number> {
   switch (cmd.command) {
+    case 'doctor':
+      return doctor(cmd, io, signal);
     case 'hotspots':
       return hotspots(cmd, io, signal);
     case 'search': {

@@ -18,6 +18,7 @@ import { registerHotspots, type HotspotItemView } from './features/hotspots';
 import { registerHover } from './features/hover';
 import { registerTimeRange } from './features/timeRange';
 import { registerExplainMatch } from './features/explainMatch';
+import { registerCheckInstrumentation } from './features/checkInstrumentation';
 import { registerLmTools, type LmToolsView } from './features/lmTools';
 
 /** When the extension host evaluated this bundle: the start of the activation figure. */
@@ -90,6 +91,7 @@ function registerSurfaces(context: vscode.ExtensionContext, services: Services):
   const hotspots = registerHotspots(context, s);
   const functionTraces = registerFunctionTraces(context, s);
   registerExplainMatch(context, s, { index, observed: () => store.state.snapshot?.functions ?? [] });
+  registerCheckInstrumentation(context, s, index);
   const refresh = registerTimeRange(context, s);
   const matching = {
     locate: (ref: CodeRef, service: string | null, signal: AbortSignal) => locator.locate(ref, service, signal),

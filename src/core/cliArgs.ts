@@ -1,4 +1,4 @@
-// Command-line parsing for `tempo-lens` (hotspots | search | trace | match | mcp), pure: argv + env in, a command or a usage error out.
+// Command-line parsing for `tempo-lens` (hotspots | search | trace | match | mcp | doctor), pure: argv + env in, a command or a usage error out.
 import type { InsightKind, TimeWindow } from '../shared/model';
 import { parseSince, parseTimestamp } from './timeRange';
 
@@ -13,6 +13,12 @@ export const USAGE = `Usage:
   tempo-lens mcp      [--url U] [--source tempo|files] [--files GLOB] [--workspace DIR] [--since 1h]
                       [--filter TRACEQL] [--tenant ID] [--latency-ms N] [--error-rate R] [--no-insights] [--max-bytes N]
                       MCP server on stdio for coding agents: tools hotspots, function_stats, find_traces, get_trace
+  tempo-lens doctor   [--url U] [--source tempo|files] [--files GLOB] [--workspace DIR]
+                      [--since 1h | --start T --end T] [--filter TRACEQL] [--tenant ID] [--format table|json]
+
+doctor ("why don't I see any lenses?") counts, per service, the spans with code attributes (old
+keys, new keys, both; exact, from TraceQL metrics), how many of their functions map to methods of
+--workspace (default: the current folder), and what to change for that SDK.
 
 hotspots also reports caller-timeout, cache-stampede and n-plus-one insights found in traces: with
 --source files from every trace in the files, with --source tempo from a bounded sample of the
@@ -91,7 +97,18 @@ export interface McpCommand {
   readonly maxBytes: number;
 }
 
-export type CliCommand = HotspotsCommand | SearchCommand | TraceCommand | MatchCommand | McpCommand;
+export interface DoctorCommand {
+  readonly command: 'doctor';
+  readonly connection: Connection;
+  readonly source: 'tempo' | 'files';
+  readonly files: string | null;
+  readonly workspace: string;
+  readonly window: WindowSpec;
+  readonly filter: string;
+  readonly format: 'table' | 'json';
+}
+
+export type CliCommand = HotspotsCommand | SearchCommand | TraceCommand | MatchCommand | McpCommand | DoctorCommand;
 
 export type ParseResult =
   | { readonly ok: true; readonly command: CliCommand }
@@ -104,6 +121,7 @@ const FLAGS: Record<CliCommand['command'], readonly string[]> = {
   trace: ['url', 'format', 'tenant'],
   match: ['workspace', 'input'],
   mcp: ['url', 'source', 'files', 'workspace', 'since', 'filter', 'tenant', 'latency-ms', 'error-rate', 'no-insights', 'max-bytes'],
+  doctor: ['url', 'source', 'files', 'workspace', 'since', 'start', 'end', 'filter', 'tenant', 'format'],
 };
 
 /** Flags that take no value (present = true). */
@@ -170,7 +188,7 @@ function windowFrom(flags: Map<string, string>): WindowSpec {
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { ok: false, help: true, text: USAGE };
   const cmd = argv[0] as string;
-  if (!(cmd in FLAGS)) return { ok: false, help: false, error: `unknown command "${cmd}" (expected hotspots, search, trace, match or mcp)` };
+  if (!(cmd in FLAGS)) return { ok: false, help: false, error: `unknown command "${cmd}" (expected hotspots, search, trace, match, mcp or doctor)` };
   const command = cmd as CliCommand['command'];
   const allowed = FLAGS[command];
   const flags = new Map<string, string>();
@@ -245,6 +263,22 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         const id = (positional[0] as string).trim();
         if (!/^[0-9a-fA-F]{1,32}$/.test(id)) throw new UsageError(`"${id}" is not a trace id (1–32 hex characters)`);
         return { ok: true, command: { command, connection: connectionFrom(flags, env), traceId: id.toLowerCase(), format: choice(flags, 'format', ['tree', 'json'] as const, 'tree') } };
+      }
+      case 'doctor': {
+        if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0] as string}"`);
+        return {
+          ok: true,
+          command: {
+            command,
+            connection: connectionFrom(flags, env),
+            source: choice(flags, 'source', ['tempo', 'files'] as const, 'tempo'),
+            files: flags.get('files') ?? null,
+            workspace: flags.get('workspace') ?? '.',
+            window: windowFrom(flags),
+            filter: flags.get('filter') ?? '',
+            format: choice(flags, 'format', ['table', 'json'] as const, 'table'),
+          },
+        };
       }
       case 'match': {
         if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0] as string}"`);

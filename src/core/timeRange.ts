@@ -144,3 +144,38 @@ export function parseTimestamp(text: string): number | null {
   const ms = Date.parse(t);
   return Number.isFinite(ms) ? ms : null;
 }
+
+/** Major version of a Tempo build string (`2.7.2`, `v3.0.3`); 2 when unknown. */
+export function tempoMajor(version: string | null): number {
+  const m = version === null ? null : /^\s*v?(\d+)\./.exec(version);
+  return m === null ? 2 : Number(m[1]);
+}
+
+/** The metrics range limit by default: 3 h in 2.x, 24 h in 3.x (learned from a 400 when set otherwise). */
+export function defaultMetricsCapMs(version: string | null): number {
+  return tempoMajor(version) >= 3 ? 24 * 3_600_000 : 3 * 3_600_000;
+}
+
+/** Tempo 3's default `query_end_cutoff`: the newest 30 s are not in metrics answers. */
+export function metricsEndCutoffMs(version: string | null): number {
+  return tempoMajor(version) >= 3 ? 30_000 : 0;
+}
+
+/**
+ * The window a metrics query can answer: on Tempo 3 it ends `query_end_cutoff` before now (the
+ * newest 30 s are left out of every answer), so what is shown is what was counted.
+ */
+export function metricsWindowFor(window: TimeWindow, version: string | null, nowMs: number): TimeWindow {
+  const cutoffMs = metricsEndCutoffMs(version);
+  return cutoffMs > 0 && window.endMs > nowMs - cutoffMs
+    ? { startMs: window.startMs, endMs: Math.max(window.startMs + 1000, nowMs - cutoffMs) }
+    : window;
+}
+
+/**
+ * Chunks of an aligned window for metrics requests under a range cap. Tempo 3 refuses a range when
+ * range + step exceeds its limit (measured), so there a step is left free.
+ */
+export function metricsChunks(aligned: TimeWindow, capMs: number, stepMs: number, version: string | null): TimeWindow[] {
+  return splitWindow(aligned, tempoMajor(version) >= 3 && capMs > stepMs ? capMs - stepMs : capMs, stepMs);
+}

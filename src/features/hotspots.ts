@@ -86,14 +86,9 @@ export class HotspotsProvider implements vscode.TreeDataProvider<HotspotNode> {
   }
 
   getChildren(node?: HotspotNode): HotspotNode[] {
-    if (!node) {
-      const st = this.store.state;
-      const roots = hotspotRoots(this.store.allFunctions());
-      if (roots.length > 0) return roots;
-      // Unconfigured and failing states are covered by the welcome view (empty tree).
-      if (st.status === 'ready') return [{ type: 'message', text: `No spans with code attributes in the last ${st.windowLabel}.`, tooltip: 'Spans need code.function / code.function.name attributes; check tempoLens.filter and the time range.' }];
-      return [];
-    }
+    // No functions: an empty tree, so the welcome view speaks (unconfigured, failing, or loaded but
+    // empty — that one links to Check Instrumentation).
+    if (!node) return hotspotRoots(this.store.allFunctions());
     if (node.type === 'service') return node.functions.slice(0, PER_SERVICE).map((fn) => ({ type: 'function', fn }));
     if (node.type === 'unmatched') return node.functions.slice(0, UNMATCHED_MAX).map((fn) => ({ type: 'function', fn }));
     return [];

@@ -34,6 +34,8 @@ export interface FileStatsSourceOptions {
    * note says so, since partial traces would mislead the detectors.
    */
   readonly maxKeptSpans?: number;
+  /** Called with every counted span (after filter, services and window): the instrumentation census reads them. */
+  readonly onSpan?: (span: Span) => void;
 }
 
 /** Every JSON document in a file: one JSON value, or JSON lines (the collector's file exporter). */
@@ -176,6 +178,7 @@ export class FileStatsSource implements StatsSource {
         if (s.startMs < minStart) minStart = s.startMs;
         if (s.endMs > maxEnd) maxEnd = s.endMs;
         agg.add(sampleOf(s));
+        this.opts.onSpan?.(s);
       }
     }
     const window: TimeWindow = clip || !Number.isFinite(minStart)

@@ -2,7 +2,7 @@
 import type { CodeRef, SpanHit, StatsSnapshot, TimeWindow } from '../shared/model';
 import { forEachSearchSpan, matchedOf, spanHitOf } from '../core/search';
 import { compareHotspots, MetricsAccumulator, SpanAggregator } from '../core/stats';
-import { alignWindow, maxRangeFromError, searchSlicesFor, sliceWindow, splitWindow, stepFor } from '../core/timeRange';
+import { alignWindow, defaultMetricsCapMs, maxRangeFromError, metricsChunks, metricsEndCutoffMs, metricsWindowFor, searchSlicesFor, sliceWindow, stepFor } from '../core/timeRange';
 import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQueries, regexEscape, statsSearchQuery, stringLiteral, type MetricsQuery, type StatsQueryOptions } from '../core/traceql';
 import type { QueryRangeResponse } from '../core/wire';
 import type { TempoQueries } from './client';
@@ -127,8 +127,8 @@ export class TempoStatsSource implements StatsSource {
   private durationKind: 'histogram' | 'quantiles' = 'histogram';
   private coarsenFor: { baseStep: number; coarsen: number } | undefined;
   private hintShown = false;
-  /** Tempo 3 counts one step into the range it checks against its limit. */
-  private rangeCountsStep = false;
+  /** The server's version (Tempo 3 counts one step into the range it checks against its limit). */
+  private serverVersion: string | null = null;
   private lastFilter = '';
 
   constructor(private readonly client: StatsClient, options: TempoStatsSourceOptions = {}) {
@@ -164,14 +164,12 @@ export class TempoStatsSource implements StatsSource {
       (this.opts.mode === 'auto' && caps.traceqlMetrics !== false && this.opts.now() >= this.metricsUnavailableUntil);
 
     if (wantMetrics) {
-      if (this.maxRangeMs === undefined) this.maxRangeMs = defaultCapFor(caps.version);
-      this.rangeCountsStep = majorOf(caps.version) >= 3;
+      if (this.maxRangeMs === undefined) this.maxRangeMs = defaultMetricsCapMs(caps.version);
+      this.serverVersion = caps.version;
       // Tempo 3 leaves the newest 30 s out of every metrics answer (query_end_cutoff): end the
       // window there, so rates and the window shown are what was counted.
-      const cutoffMs = endCutoffFor(caps.version);
-      const metricsWindow = cutoffMs > 0 && req.window.endMs > this.opts.now() - cutoffMs
-        ? { startMs: req.window.startMs, endMs: Math.max(req.window.startMs + 1000, this.opts.now() - cutoffMs) }
-        : req.window;
+      const cutoffMs = metricsEndCutoffMs(caps.version);
+      const metricsWindow = metricsWindowFor(req.window, caps.version, this.opts.now());
       try {
         const cutNote = metricsWindow === req.window ? [] : [`Tempo ${caps.version ?? '3'} counts spans in metrics only once they are ${cutoffMs / 1000} s old: the window ends ${cutoffMs / 1000} s ago.`];
         const snap = await this.loadMetrics(metricsWindow, q, signal, cutNote);
@@ -225,8 +223,7 @@ export class TempoStatsSource implements StatsSource {
       const aligned = alignWindow(window, step);
       const stepArg = `${Math.round(step / 1000)}s`;
       const cap = this.maxRangeMs ?? Infinity;
-      // Tempo 3 refuses a range when range + step exceeds its limit (measured): leave a step free.
-      const chunks = splitWindow(aligned, this.rangeCountsStep && cap > step ? cap - step : cap, step);
+      const chunks = metricsChunks(aligned, cap, step, this.serverVersion);
       type Part = { readonly query: MetricsQuery; readonly resp: QueryRangeResponse };
       const tasks: ((s: AbortSignal) => Promise<Part>)[] = [];
       for (const c of chunks) {
@@ -397,21 +394,6 @@ export class TempoStatsSource implements StatsSource {
     const [s, e] = await Promise.all([slowest(), errors()]);
     return { slowest: s, errors: e };
   }
-}
-
-function majorOf(version: string | null): number {
-  const m = version === null ? null : /^\s*v?(\d+)\./.exec(version);
-  return m === null ? 2 : Number(m[1]);
-}
-
-/** The metrics range limit by default: 3 h in 2.x, 24 h in 3.x (learned from a 400 when set otherwise). */
-function defaultCapFor(version: string | null): number {
-  return majorOf(version) >= 3 ? 24 * 3_600_000 : 3 * 3_600_000;
-}
-
-/** Tempo 3's default `query_end_cutoff`: the newest 30 s are not in metrics answers. */
-function endCutoffFor(version: string | null): number {
-  return majorOf(version) >= 3 ? 30_000 : 0;
 }
 
 function formatHours(ms: number): string {

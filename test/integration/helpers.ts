@@ -9,7 +9,7 @@ export const EXTENSION_ID = 'tempo-lens.tempo-lens';
 export const CONTRACT_COMMANDS = [
   'tempoLens.configureConnection', 'tempoLens.testConnection', 'tempoLens.searchTraces', 'tempoLens.openTrace',
   'tempoLens.refresh', 'tempoLens.setTimeRange', 'tempoLens.showHotspots', 'tempoLens.showFunctionTraces',
-  'tempoLens.explainMatch', 'tempoLens.showLog',
+  'tempoLens.explainMatch', 'tempoLens.showLog', 'tempoLens.checkInstrumentation',
 ] as const;
 
 /** Activates the extension (idempotent) and returns its API. */

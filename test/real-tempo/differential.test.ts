@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { parseTraceBody } from '../../src/core/otlp';
 import { drillDownQuery, metricsQueries, statsSearchQuery, type StatsQueryOptions } from '../../src/core/traceql';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
-import { pushedScenario, realTempos } from './realTempo';
+import { pushedPayloads, pushedScenario, realTempos } from './realTempo';
 
 const scenario = pushedScenario();
 
@@ -102,7 +102,7 @@ for (const tempo of realTempos()) {
 
     before(async () => {
       fake = await startTempoServer({ version: tempo.version });
-      for (const p of scenario.payloads) fake.ingest(p);
+      for (const p of pushedPayloads()) fake.ingest(p);
     });
     after(async () => fake.close());
 

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { doctorScenario, type DoctorScenario } from '../scenarios/doctor';
 import { statsScenario, type StatsScenario } from '../scenarios/stats';
 
 export interface RealTempo {
@@ -19,11 +20,25 @@ export function realTempos(): readonly RealTempo[] {
   return raw ? (JSON.parse(raw) as RealTempo[]) : [];
 }
 
-/** The scenario the tier pushed (regenerated from its timestamp: same `nowMs`, same payloads). */
-export function pushedScenario(): StatsScenario {
+function scenarioNow(): number {
   const now = Number(process.env['TEMPO_SCENARIO_NOW_MS']);
   if (!Number.isFinite(now)) throw new Error('TEMPO_SCENARIO_NOW_MS is not set: run this suite through test/real-tempo/run.mjs');
-  return statsScenario(now);
+  return now;
+}
+
+/** The scenario the tier pushed (regenerated from its timestamp: same `nowMs`, same payloads). */
+export function pushedScenario(): StatsScenario {
+  return statsScenario(scenarioNow());
+}
+
+/** The instrumentation-check scenario the tier pushed beside it (services of its own). */
+export function pushedDoctorScenario(): DoctorScenario {
+  return doctorScenario(scenarioNow());
+}
+
+/** Every payload the tier pushed (what a test server must hold to agree with the real Tempo). */
+export function pushedPayloads(): readonly unknown[] {
+  return [...pushedScenario().payloads, ...pushedDoctorScenario().payloads];
 }
 
 export interface CountingProxy {

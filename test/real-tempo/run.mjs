@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The real-Tempo tier (`npm run test:tempo`, and part of `npm test` when TEMPO_BIN is set): starts
 // every Tempo named by TEMPO_BIN (one path, or several separated by ':') on free loopback ports with
-// this project's config for its major version, pushes the seeded scenario (test/scenarios/stats.ts)
-// as OTLP/HTTP JSON, waits until each Tempo's own TraceQL metrics count all of it (3.0 needs up to
-// ~2 min), then runs
+// this project's config for its major version, pushes the seeded scenarios (test/scenarios/stats.ts,
+// and doctor.ts in services of its own) as OTLP/HTTP JSON, waits until each Tempo's own TraceQL
+// metrics count all of it (3.0 needs up to ~2 min), then runs
 //   - the node suites in out/test/real-tempo/ (CLI figures, request bound, differential
 //     conformance against the test server, MCP) with TEMPO_REAL = [{version, url}, ...];
 //   - on a second Tempo per build, the trace-insights scenario (test/scenarios/incidents.ts:
@@ -27,7 +27,7 @@ if (bins.length === 0) {
   console.log('real-Tempo tier: skipped — TEMPO_BIN is not set (give it the path of a Tempo binary, or several separated by ":", to run it).');
   process.exit(0);
 }
-for (const need of [join(SUITES, 'stats.test.js'), join(ROOT, 'out/test/scenarios/stats.js'), join(ROOT, 'out/test/scenarios/incidents.js'), join(ROOT, 'dist/cli.js')]) {
+for (const need of [join(SUITES, 'stats.test.js'), ...['stats', 'incidents', 'doctor'].map((n) => join(ROOT, `out/test/scenarios/${n}.js`)), join(ROOT, 'dist/cli.js')]) {
   if (!existsSync(need)) {
     console.error(`real-Tempo tier: ${relative(ROOT, need)} is missing: run "npm run build && npm run compile:tests" first`);
     process.exit(2);
@@ -73,22 +73,28 @@ try {
 
   const { statsScenario } = require(join(ROOT, 'out/test/scenarios/stats.js'));
   const { incidentScenario } = require(join(ROOT, 'out/test/scenarios/incidents.js'));
+  const { doctorScenario } = require(join(ROOT, 'out/test/scenarios/doctor.js'));
   const nowMs = Date.now();
   const scenario = statsScenario(nowMs);
+  // The instrumentation-check mix (doctor.test.js), in services of its own.
+  const mix = doctorScenario(nowMs);
   const incidents = incidentScenario(nowMs);
   // Pushed at once: the metrics-generator drops spans that ended more than 30 s ago.
-  await Promise.all([...tempos.map((t) => pushOtlp(t, scenario.payloads)), ...incidentTempos.map((t) => pushOtlp(t, incidents))]);
-  console.log(`real-Tempo tier: pushed ${scenario.spans} spans (${scenario.codeSpans} with code attributes, ${scenario.functions.length} functions) in ${scenario.payloads.length} traces`);
+  await Promise.all([
+    ...tempos.map((t) => pushOtlp(t, [...scenario.payloads, ...mix.payloads])),
+    ...incidentTempos.map((t) => pushOtlp(t, incidents)),
+  ]);
+  console.log(`real-Tempo tier: pushed ${scenario.spans} spans (${scenario.codeSpans} with code attributes, ${scenario.functions.length} functions) in ${scenario.payloads.length} traces, the doctor mix (${mix.spans} spans in ${mix.services.length} services), and the insights scenario (${incidents.length} traces) into a second Tempo per build`);
   const expect = {
-    '{ } | count_over_time()': scenario.spans,
-    '{ span.code.function != nil } | count_over_time()': scenario.oldKeySpans,
-    '{ span.code.function.name != nil } | count_over_time()': scenario.newKeySpans,
+    '{ } | count_over_time()': scenario.spans + mix.spans,
+    '{ span.code.function != nil } | count_over_time()': scenario.oldKeySpans + mix.oldKeySpans,
+    '{ span.code.function.name != nil } | count_over_time()': scenario.newKeySpans + mix.newKeySpans,
   };
   const [waited] = await Promise.all([
     Promise.all(tempos.map((t) => waitForMetrics(t, { expect }))),
     Promise.all(incidentTempos.map((t) => waitForSearch(t, incidents.length))),
   ]);
-  tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
+  tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans + mix.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
 
   const env = {
     TEMPO_REAL: JSON.stringify(tempos.map((t) => ({ version: t.version, url: t.url }))),
