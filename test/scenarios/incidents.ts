@@ -1,4 +1,5 @@
 // A reusable scenario for the trace insights: both PRODUCT.md incidents, an N+1 loop and normal traffic (with the noise cases of issue 13), as OTLP/JSON payloads a real Tempo accepts.
+import { prng } from './otlp';
 
 /** What the insights must report on this scenario — nothing else. */
 export interface ExpectedFinding {
@@ -56,18 +57,6 @@ interface SpanSpec {
 }
 
 const java = (ns: string, fn: string): Record<string, string> => ({ 'code.namespace': ns, 'code.function': fn });
-
-/** mulberry32: deterministic jitter. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
