@@ -34,6 +34,24 @@ for (const need of [join(SUITES, 'stats.test.js'), ...['stats', 'incidents', 'do
   }
 }
 
+/** Resolves once Tempo's metrics count of all spans (last hour, 60 s steps) is non-zero and unchanged for 15 s, or after `timeoutMs`. */
+async function metricsSettled(tempo, timeoutMs = 150_000) {
+  const t0 = Date.now();
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const end = Math.ceil(Date.now() / 60_000) * 60;
+    let n = -1;
+    try {
+      const r = await fetch(`${tempo.url}/api/metrics/query_range?${new URLSearchParams({ q: '{ } | count_over_time()', start: String(end - 3600), end: String(end), step: '60s' })}`);
+      if (r.status === 200) n = ((await r.json()).series ?? []).reduce((a, s) => a + s.samples.reduce((b, x) => b + Number(x.value ?? 0), 0), 0);
+    } catch { /* not yet */ }
+    if (n !== last) { last = n; since = Date.now(); }
+    else if (n > 0 && Date.now() - since >= 15_000) return;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
 const run = (cmd, args, env) => new Promise((res) => {
   const child = spawn(cmd, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
   child.once('exit', (code, signal) => res(code ?? (signal ? 1 : 0)));
@@ -61,7 +79,6 @@ try {
   const { statsScenario } = require(join(ROOT, 'out/test/scenarios/stats.js'));
   const { incidentScenario } = require(join(ROOT, 'out/test/scenarios/incidents.js'));
   const { doctorScenario } = require(join(ROOT, 'out/test/scenarios/doctor.js'));
-  const { countSpans } = require(join(ROOT, 'out/test/scenarios/otlp.js'));
   const nowMs = Date.now();
   const scenario = statsScenario(nowMs);
   // The instrumentation-check mix (doctor.test.js), in services of its own.
@@ -83,10 +100,9 @@ try {
     // 2.x: its metrics-generator drops spans that ended over 30 s before they arrived (most of
     // this 5-minute scenario), so `hotspots` works from search, which sees pushed spans within
     // 2–7 s (a `{ }` search is no probe: 2.7 still answered 66 of 180 traces to it after 60 s).
-    // 3.x counts them all in metrics, later: wait for that, or the sampled methods differ.
-    Promise.all(incidentTempos.map((t) => (t.major >= 3
-      ? waitForMetrics(t, { expect: { '{ } | count_over_time()': countSpans(incidents) } })
-      : new Promise((r) => setTimeout(r, 20_000))))),
+    // 3.x counts part of them in metrics (493 of 819 spans, measured), later: wait until its
+    // count stops moving, or the methods sampled differ from run to run.
+    Promise.all(incidentTempos.map((t) => (t.major >= 3 ? metricsSettled(t) : new Promise((r) => setTimeout(r, 20_000))))),
   ]);
   tempos.forEach((t, i) => console.log(`real-Tempo tier: Tempo ${t.version}'s TraceQL metrics count all ${scenario.spans + mix.spans} spans (both key generations) after ${waited[i].toFixed(0)} s`));
 
