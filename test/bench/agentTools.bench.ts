@@ -1,18 +1,8 @@
 // Cost of an agent-tool result: get_trace's capped span-tree summary per span of the trace (10k and 100k spans), and its output size.
-import { performance } from 'node:perf_hooks';
+import { best } from './timing';
 import { getTraceResult, resultText, traceCodeRefs } from '../../src/core/agentTools';
 import { parseTraceBody } from '../../src/core/otlp';
 import { BIG_TRACE_ID, bigTrace } from '../unit/bigTrace';
-
-function best(runs: number, f: () => void): number {
-  let min = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    min = Math.min(min, performance.now() - t0);
-  }
-  return min;
-}
 
 export async function run(): Promise<void> {
   for (const n of [10_000, 100_000]) {

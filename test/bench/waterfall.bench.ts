@@ -1,18 +1,8 @@
 // Waterfall model cost: tree build and visible-row flattening per span, for 10k and 100k spans; plus the host⇄webview guard.
-import { performance } from 'node:perf_hooks';
+import { best } from './timing';
 import { buildWaterfallTree, visibleRows } from '../../src/core/waterfall';
 import { isHostMessage } from '../../src/shared/protocol';
 import { bigTrace } from '../browser/traceFixtures';
-
-function best(runs: number, f: () => void): number {
-  let min = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    min = Math.min(min, performance.now() - t0);
-  }
-  return min;
-}
 
 export async function run(): Promise<void> {
   for (const n of [10_000, 100_000]) {
