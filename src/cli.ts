@@ -16,11 +16,12 @@ import { compareByErrors, compareHotspots, functionKey } from './core/stats';
 import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
-import { FileStatsSource } from './tempo/files';
+import { FileStatsSource } from './files/files';
 import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
-import { FilesCensus, runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
+import { runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
+import { FilesCensus } from './files/census';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
-import { compileWorkspaceGlob } from './tempo/workspaceFiles';
+import { compileWorkspaceGlob } from './files/workspaceFiles';
 
 export const TOOL_VERSION = '0.1.0';
 

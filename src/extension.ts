@@ -6,7 +6,7 @@ import { registerTraceView, type TraceViewExtras } from './features/tracePanel';
 import { registerTraceSearch, type TraceSearchExtras } from './features/traceSearch';
 import type { ConnectionState } from './host/connection';
 import { createServices, type Services } from './host/services';
-import { createStatsStore, type StoreSnapshotView } from './host/statsStore';
+import { createStatsStore, type StoreSnapshotView } from './host/stats';
 import type { HintModel } from './core/surfaces';
 import type { CodeRef } from './shared/model';
 import { registerCodeActions } from './features/codeActions';

@@ -5,7 +5,7 @@ import type { Connection, WindowSpec } from '../core/cliArgs';
 import { MapWorkerClient } from '../symbols/mapClient';
 import { parseJsonc } from '../symbols/workspaceMatcher';
 import { TempoClient } from '../tempo/client';
-import { readRegularFile } from '../tempo/workspaceFiles';
+import { readRegularFile } from '../files/workspaceFiles';
 
 /**
  * Bounds of the trace sampling behind the trace insights (`hotspots`, `mcp`; --source tempo): one

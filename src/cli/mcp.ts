@@ -16,7 +16,7 @@ import { compareHotspots, functionKey } from '../core/stats';
 import { judge } from '../core/surfaces';
 import type { MapWorkerClient } from '../symbols/mapClient';
 import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
-import { FileStatsSource } from '../tempo/files';
+import { FileStatsSource } from '../files/files';
 import { insightsFromTraces, tempoInsights } from '../tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from '../tempo/statsSource';
 import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, type CliIo } from './common';

@@ -6,7 +6,7 @@ import {
 } from './agentTools';
 import { splitQualifiedName } from './codeRef';
 import { compareByErrors, compareHotspots } from './stats';
-import { codeRefCondition, spanSet } from './traceql';
+import { functionSpansQuery } from './traceql';
 
 export interface AgentFigures {
   readonly functions: readonly ToolFunction[];
@@ -90,7 +90,7 @@ export async function runAgentTool(key: AgentToolKey, args: unknown, port: Agent
             return { value: toolError(key, matches.length > 1 ? `${matches.length} methods are in that file: give line or function` : 'no method with figures at that file and line; give the function name'), isError: true };
           }
           // Search returns only selected attributes (PITFALLS 5): name and status make the spans readable.
-          req = { query: `${spanSet(codeRefCondition(ref, service), port.filter)} | select(name, status, statusMessage)`, method: { ref, service }, limit: q.limit };
+          req = { query: `${functionSpansQuery(ref, service, port.filter)} | select(name, status, statusMessage)`, method: { ref, service }, limit: q.limit };
         }
         const found = await port.searchTraces(req, signal);
         return { value: findTracesResult(found.traces, req.query, { window: found.window, notes: found.notes, limit: q.limit, ...capOpt }), isError: false };

@@ -2,6 +2,7 @@
 import type { Attributes, CodeRef, TimeWindow } from '../shared/model';
 import { servicesCondition, spanSet } from './traceql';
 import type { QueryRangeResponse } from './wire';
+import type { StatsRequest } from './source';
 
 /** The SDK of a service, from its resource attributes; `distro` is `telemetry.distro.name` (the auto-instrumentation agent). */
 export interface SdkInfo {
@@ -39,6 +40,17 @@ export interface FunctionVerdict {
    */
   readonly workspaceFile: string | null;
   readonly mappedByConfig: boolean;
+}
+
+/** A function the source saw (for the workspace matcher). */
+export interface SeenFunction {
+  readonly codeRef: CodeRef;
+  readonly service: string | null;
+}
+
+/** Counts plus the functions seen: what every source gives the report (Tempo, files, the receiver). */
+export interface CensusSource {
+  census(req: StatsRequest, signal: AbortSignal): Promise<CensusResult & { readonly functions: readonly SeenFunction[] }>;
 }
 
 /** What every source (Tempo, files, a receiver) hands to the report. */

@@ -171,6 +171,30 @@ export function checkFilter(filter: string): FilterCheck {
   return { ok: true, conditions: text };
 }
 
+/**
+ * The conditions of a query that is one span set (`{ conds }`, optionally `| select(…)`), for the
+ * sources that evaluate a TraceQL subset locally (trace files, the local receiver).
+ */
+export function spanSetConditions(query: string): FilterCheck {
+  const text = query.trim();
+  if (!text.startsWith('{')) return { ok: false, error: 'write one span set, e.g. { span.code.function = "getToken" && duration > 1s }' };
+  let close = -1;
+  let braces = 0;
+  const unterminated = scanOutsideLiterals(text, (ch, i) => {
+    if (close >= 0) return;
+    if (ch === '{') braces++;
+    else if (ch === '}' && --braces === 0) close = i;
+  });
+  if (unterminated > 0) return { ok: false, error: `unterminated string starting at column ${unterminated}` };
+  if (close < 0) return { ok: false, error: "the span set has no closing '}'" };
+  const rest = text.slice(close + 1).trim();
+  if (rest !== '' && !/^\|\s*select\s*\([^)]*\)$/.test(rest)) {
+    return { ok: false, error: `only one span set with an optional | select(…) is supported here (found "${rest.slice(0, 40)}")` };
+  }
+  const inner = checkFilter(text.slice(1, close));
+  return inner.ok ? inner : { ok: false, error: inner.error.replace(/^filter: /, '') };
+}
+
 function depthAfter(text: string): number {
   let last = 0;
   scanOutsideLiterals(text, (ch, _i, depth) => {
@@ -292,6 +316,11 @@ export function codeRefCondition(ref: CodeRef, service: string | null): string {
   }
   if (service !== null) parts.push(`resource.service.name = ${stringLiteral(service)}`);
   return parts.join(' && ');
+}
+
+/** The search for one function's spans (both `code.*` generations), optionally within the filter: hover links, agent tools. */
+export function functionSpansQuery(ref: CodeRef, service: string | null, filter?: string): string {
+  return spanSet(codeRefCondition(ref, service), filter);
 }
 
 export interface DrillDownQueryOptions {

@@ -5,10 +5,9 @@ import type { DoctorReport } from '../core/doctor';
 import { doctorMarkdown } from '../core/doctorFormat';
 import { escapeMarkdown } from '../core/markdown';
 import { windowFor } from '../core/timeRange';
-import type { StatsStore, SurfaceServices } from '../host/statsStore';
+import type { StatsStore, SurfaceServices } from '../host/stats';
 import type { WorkspaceIndex } from '../host/workspaceIndex';
-import { FilesCensus, runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from '../tempo/doctor';
-import { TempoStatsSource } from '../tempo/statsSource';
+import { runDoctor, type ExplainFunction } from '../tempo/doctor';
 
 const COMMAND = 'tempoLens.checkInstrumentation';
 const SCHEME = 'tempo-lens-report';
@@ -66,23 +65,17 @@ export function registerCheckInstrumentation(context: vscode.ExtensionContext, s
   );
 }
 
-async function sourceFor(services: SurfaceServices): Promise<{ source: CensusSource; label: string } | null> {
-  const c = services.config.current;
-  if (c.source === 'files') {
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (root === undefined) return null;
-    return { source: new FilesCensus({ root, glob: c.files }), label: `trace files ${c.files}` };
-  }
-  const client = await services.connection.client();
-  if (!client) return null;
-  return { source: new TempoCensus(client, new TempoStatsSource(client)), label: `Tempo (${c.url})` };
-}
-
 async function check(services: SurfaceServices, index: WorkspaceIndex, docs: ReportDocuments): Promise<CheckInstrumentationResult> {
   const c = services.config.current;
-  const src = await sourceFor(services);
-  if (src === null) {
-    const markdown = '# Tempo Lens: Check Instrumentation\n\nTempo Lens is not connected: configure the connection (Tempo Lens: Configure Connection) or set `tempoLens.source` to `files`.\n';
+  let source;
+  try {
+    source = await services.sources.current();
+  } catch (e) {
+    const markdown = `# Tempo Lens: Check Instrumentation\n\nThe telemetry source could not start: ${escapeMarkdown(e instanceof Error ? e.message : String(e), 2000)}\n`;
+    return { state: 'failed', uri: await show(docs, markdown), markdown };
+  }
+  if (source === null) {
+    const markdown = '# Tempo Lens: Check Instrumentation\n\nTempo Lens is not connected: configure the connection (Tempo Lens: Configure Connection) or set `tempoLens.source` to `files` or `receiver`.\n';
     return { state: 'not-connected', uri: await show(docs, markdown), markdown };
   }
   const window = services.store.state.window ?? windowFor(c.timeRange, Date.now());
@@ -93,7 +86,7 @@ async function check(services: SurfaceServices, index: WorkspaceIndex, docs: Rep
       const sub = token.onCancellationRequested(() => ctl.abort(new Error('cancelled')));
       try {
         const explain: ExplainFunction = async (ref, service) => index.explain(ref, service, NO_HINTS, token);
-        return await runDoctor(src.source, { window, filter: c.filter }, vscode.workspace.workspaceFolders?.length ? explain : null, ctl.signal);
+        return await runDoctor(source, { window, filter: c.filter }, vscode.workspace.workspaceFolders?.length ? explain : null, ctl.signal);
       } finally {
         sub.dispose();
       }
@@ -110,7 +103,7 @@ async function check(services: SurfaceServices, index: WorkspaceIndex, docs: Rep
     const markdown = `# Tempo Lens: Check Instrumentation\n\nThe check could not run: ${escapeMarkdown(report, 2000)}\n`;
     return { state: 'failed', uri: await show(docs, markdown), markdown };
   }
-  const markdown = doctorMarkdown(report, src.label);
+  const markdown = doctorMarkdown(report, services.sources.label(source));
   return { state: report.state, uri: await show(docs, markdown), markdown };
 }
 

@@ -4,7 +4,7 @@ import { enableCacheSyncFix } from '../core/fixes/cacheSync';
 import type { BuildFileName, FixEvidence, FixFile, FixInput, FixResult } from '../core/fixes/fixModel';
 import { addTimeoutFix } from '../core/fixes/timeout';
 import { suggestTimeoutMs } from '../core/insights/callerTimeout';
-import type { DocumentEntry, FunctionFindings, StatsStore, SurfaceServices } from '../host/statsStore';
+import type { DocumentEntry, FunctionFindings, StatsStore, SurfaceServices } from '../host/stats';
 import type { FunctionStats } from '../shared/model';
 
 const SOURCE = 'Tempo Lens';

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { lensModels } from '../core/surfaces';
 import type { Config } from '../host/config';
-import type { DocumentEntry, StatsStore, SurfaceServices } from '../host/statsStore';
+import type { DocumentEntry, StatsStore, SurfaceServices } from '../host/stats';
 
 export const SHOW_FUNCTION_TRACES = 'tempoLens.showFunctionTraces';
 

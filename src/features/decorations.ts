@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { hintModels, type HintLevel, type HintModel } from '../core/surfaces';
 import type { Config } from '../host/config';
-import type { StatsStore, SurfaceServices } from '../host/statsStore';
+import type { StatsStore, SurfaceServices } from '../host/stats';
 
 const DEBOUNCE_MS = 150;
 

@@ -5,7 +5,7 @@ import { thresholdInsights } from '../core/insights/thresholds';
 import { truncate } from '../core/markdown';
 import type { Insight } from '../shared/model';
 import type { Config } from '../host/config';
-import type { DocumentEntry, StatsStore, SurfaceServices } from '../host/statsStore';
+import type { DocumentEntry, StatsStore, SurfaceServices } from '../host/stats';
 
 export const DIAGNOSTIC_SOURCE = 'Tempo Lens';
 export type DiagnosticCode = Insight['kind'];

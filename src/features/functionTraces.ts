@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { formatCodeRef } from '../core/codeRef';
 import { formatDuration, formatWindowLength } from '../core/format';
 import { truncate } from '../core/markdown';
-import type { StatsStore, SurfaceServices } from '../host/statsStore';
+import { runCommand } from '../host/commands';
+import type { StatsStore, SurfaceServices } from '../host/stats';
 import type { CodeRef, SpanHit } from '../shared/model';
 
 interface TraceItem extends vscode.QuickPickItem {
@@ -124,7 +125,7 @@ export async function showFunctionTraces(store: StatsStore, arg: unknown, servic
   cts.dispose();
   // The trace view loads on its own; the pick is done once the user chose.
   if (id !== undefined) {
-    vscode.commands.executeCommand('tempoLens.openTrace', id).then(undefined, (e: unknown) => {
+    runCommand('tempoLens.openTrace', id).then(undefined, (e: unknown) => {
       void vscode.window.showErrorMessage(`Tempo Lens: could not open trace ${id}: ${e instanceof Error ? e.message : String(e)}`);
     });
   }

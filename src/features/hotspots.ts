@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { formatCodeRef } from '../core/codeRef';
 import { formatPercent, formatQuantile, formatRate, formatWindowLength, type Severity } from '../core/format';
-import type { LocatedFunction, StatsStore, SurfaceServices } from '../host/statsStore';
+import type { LocatedFunction, StatsStore, SurfaceServices } from '../host/stats';
 
 export const HOTSPOTS_VIEW = 'tempoLens.hotspots';
 /** Functions listed per service: the worst ones, not the whole snapshot. */

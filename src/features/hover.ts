@@ -3,9 +3,9 @@ import * as vscode from 'vscode';
 import { formatChange, formatCount, formatPercent, formatQuantile, formatRate, formatWindow, formatWindowLength, isErroring, isSlow, sparkline, type Thresholds } from '../core/format';
 import { grafanaLinkProblem } from '../core/grafanaLinks';
 import { commandLink, escapeMarkdown, externalLink } from '../core/markdown';
-import { codeRefCondition, spanSet } from '../core/traceql';
+import { functionSpansQuery } from '../core/traceql';
 import type { Config } from '../host/config';
-import type { DocumentEntry, DrillDownResult, StatsStore, SurfaceServices } from '../host/statsStore';
+import type { DocumentEntry, DrillDownResult, StatsStore, SurfaceServices } from '../host/stats';
 import type { FunctionStats, Insight, SpanHit } from '../shared/model';
 
 /** The only commands a hover link may run. */
@@ -13,10 +13,6 @@ export const HOVER_COMMANDS = ['tempoLens.openTrace', 'tempoLens.showFunctionTra
 
 const TRACE_ID = /^[0-9a-f]{1,32}$/i;
 
-/** TraceQL selecting the spans of one function (both `code.*` generations), for links and search. */
-export function functionQuery(entry: Pick<DocumentEntry, 'stats'>): string {
-  return spanSet(codeRefCondition(entry.stats.codeRef, entry.stats.service));
-}
 
 /** Grafana Explore URL running the function's TraceQL search over the figures' window. */
 export function grafanaSearchUrl(grafanaUrl: string, datasourceUid: string, query: string, window: { startMs: number; endMs: number }): string | null {
@@ -126,7 +122,7 @@ function section(
   const slowest = s.exampleTraceIds.find((id) => TRACE_ID.test(id)) ?? drill?.slowest.find((h) => TRACE_ID.test(h.traceId))?.traceId;
   if (slowest !== undefined) actions.push(commandLink('$(debug-start) Open slowest trace', 'tempoLens.openTrace', [slowest.toLowerCase()], 'Open the slowest trace seen in the window'));
   actions.push(commandLink('$(list-flat) Slowest & erroring traces', 'tempoLens.showFunctionTraces', [s.codeRef, s.service]));
-  const query = functionQuery(e);
+  const query = functionSpansQuery(e.stats.codeRef, e.stats.service);
   actions.push(commandLink('$(search) Search traces', 'tempoLens.searchTraces', [{ query, startMs: s.window.startMs, endMs: s.window.endMs }]));
   const grafana = grafanaSearchUrl(links.grafanaUrl, links.grafanaDatasourceUid, query, s.window);
   const glink = grafana !== null ? externalLink('$(link-external) Open in Grafana', grafana) : null;

@@ -6,14 +6,11 @@ import { AGENT_TOOLS, DEFAULT_RESULT_CAP_BYTES, resultText, type AgentToolKey, t
 import { runAgentTool, untilAborted, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
 import { combineInsights } from '../core/cliFormat';
 import { thresholdInsights } from '../core/insights/thresholds';
-import { traceSummaries } from '../core/search';
 import { windowFor } from '../core/timeRange';
 import type { Services } from '../host/services';
-import type { InsightRunner, StatsStore } from '../host/statsStore';
+import type { InsightRunner, StatsStore } from '../host/stats';
 import { redactUrlText } from '../tempo/client';
 
-/** Registered by the trace search feature: trace id → Trace | null from the configured source, through the connection's cache. */
-const LOAD_TRACE_COMMAND = 'tempoLens.internal.loadTrace';
 const MCP_PROVIDER_ID = 'tempoLens.mcp';
 const CALL_TIMEOUT_MS = 60_000;
 
@@ -74,7 +71,7 @@ export function editorAgentPort(services: Services, deps: LmToolsDeps): AgentPor
     filter: services.config.current.filter,
     async figures(signal) {
       let st = store.state;
-      if (st.status === 'unconfigured') throw new Error('Tempo Lens is not connected: run "Tempo Lens: Configure Connection", or set tempoLens.source to "files".');
+      if (st.status === 'unconfigured') throw new Error('Tempo Lens is not connected: run "Tempo Lens: Configure Connection", or set tempoLens.source to "files" or "receiver".');
       // Figures the editor shows are reused as they are; only a store that has none yet refreshes.
       if (st.snapshot === null) {
         await untilAborted(store.requestRefresh('language-model tool'), signal);
@@ -90,7 +87,7 @@ export function editorAgentPort(services: Services, deps: LmToolsDeps): AgentPor
         insights: combineInsights(thresholdInsights(l.stats, t), insights.insightsFor(l)),
       }));
       const notes = [...st.snapshot.notes];
-      if (services.config.current.source !== 'files') notes.push('caller-timeout / cache-stampede insights are analysed for the methods of the files open in the editor.');
+      if (services.sources.peek()?.capabilities.insights === 'sampled') notes.push('caller-timeout / cache-stampede insights are analysed for the methods of the files open in the editor.');
       return { functions, window: st.snapshot.window, origin: st.snapshot.origin, notes };
     },
     async drillDown(f, signal): Promise<FunctionDetail | null> {
@@ -98,9 +95,8 @@ export function editorAgentPort(services: Services, deps: LmToolsDeps): AgentPor
     },
     async searchTraces(req: TraceSearchRequest, signal) {
       const window = windowNow();
-      if (services.config.current.source === 'files') {
-        // Trace files have no search API: a method's slowest and failing spans stand in for a search.
-        if (req.method === null) throw new Error('TraceQL search needs a Tempo server (tempoLens.source "tempo"); with trace files, search by method (file + line or function).');
+      if (req.method !== null && (await services.traces.searchKind()) === 'subset') {
+        // A local source: the method's slowest and failing spans are exact and complete, better than a subset search.
         const d = await untilAborted(store.drillDown(req.method.ref, req.method.service), signal);
         const byTrace = new Map<string, TraceSummary>();
         for (const h of [...d.slowest, ...d.errors]) {
@@ -110,16 +106,13 @@ export function editorAgentPort(services: Services, deps: LmToolsDeps): AgentPor
             matchedSpans: (prev?.matchedSpans ?? 0) + 1, errorSpans: (prev?.errorSpans ?? 0) + (h.status === 'error' ? 1 : 0), spans: [...(prev?.spans ?? []), h],
           });
         }
-        return { traces: [...byTrace.values()], window, notes: ['From the trace files: the method\'s slowest and failing spans; durations are the spans\'.'] };
+        return { traces: [...byTrace.values()], window, notes: ['The method\'s slowest and failing spans; durations are the spans\'.'] };
       }
-      const client = await services.connection.client();
-      if (client === undefined) throw new Error('Tempo Lens is not connected: run "Tempo Lens: Configure Connection".');
-      const resp = await client.search({ q: req.query, start: Math.floor(window.startMs / 1000), end: Math.ceil(window.endMs / 1000), limit: req.limit, spss: 10 }, signal);
-      return { traces: traceSummaries(resp), window, notes: [] };
+      const traces = await services.traces.search(req.query, window, { limit: req.limit, spansPerTrace: 10, cancel: signal });
+      return { traces, window, notes: [] };
     },
     async trace(traceId, signal): Promise<Trace | null> {
-      const t = await untilAborted(Promise.resolve(vscode.commands.executeCommand<Trace | null>(LOAD_TRACE_COMMAND, traceId)), signal);
-      return t ?? null;
+      return services.traces.load(traceId, { cancel: signal });
     },
     async locate(refs, signal) {
       const out = new Map<string, CodeLocation | null>();
@@ -135,8 +128,9 @@ export function editorAgentPort(services: Services, deps: LmToolsDeps): AgentPor
 /** What the confirmation says before a tool goes to the network. */
 function prepare(key: AgentToolKey, input: unknown, services: Services): LmPreparedInvocation {
   const i = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
-  const files = services.config.current.source === 'files';
-  const where = files ? 'the trace files of the workspace' : 'Tempo';
+  const source = services.sources.peek();
+  const files = source !== undefined && !source.capabilities.remote;
+  const where = source !== undefined && files ? `the ${services.sources.label(source)}` : 'Tempo';
   switch (key) {
     case 'hotspots':
       return { invocationMessage: 'Reading the hot spots of the workspace from Tempo Lens' };
@@ -210,12 +204,10 @@ function registerMcpProvider(context: vscode.ExtensionContext, services: Service
     provideMcpServerDefinitions: () => {
       const c = services.config.current;
       const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
-      const args = [cli, 'mcp', '--source', c.source === 'files' ? 'files' : 'tempo', '--since', c.timeRange];
-      if (c.source === 'files') args.push('--files', c.files);
-      else {
-        args.push('--url', c.url);
-        if (c.tenant !== '') args.push('--tenant', c.tenant);
-      }
+      const sourceArgs = services.sources.cliArgs();
+      // A source the CLI cannot read (the in-editor receiver): the LM tools above serve it instead.
+      if (sourceArgs === null) return [];
+      const args = [cli, 'mcp', ...sourceArgs, '--since', c.timeRange];
       if (folder !== undefined) args.push('--workspace', folder.uri.fsPath);
       if (c.filter !== '') args.push('--filter', c.filter);
       args.push('--latency-ms', String(c.thresholds.latencyMs), '--error-rate', String(c.thresholds.errorRate));
@@ -225,7 +217,7 @@ function registerMcpProvider(context: vscode.ExtensionContext, services: Service
     // The token goes in only when VS Code is about to start the server, never into a cached definition.
     resolveMcpServerDefinition: async (server) => {
       const c = services.config.current;
-      if (c.source === 'files' || c.auth === 'none') return server;
+      if (c.auth === 'none' || services.sources.cliArgs()?.includes('--url') !== true) return server;
       const token = await services.tokens.get(c.url, c.user);
       if (token === undefined) return server;
       const def = server as { env: Record<string, string | number | null> };

@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import type { ConnectionState } from '../host/connection';
 import type { Services } from '../host/services';
 
+/** Copies what the source offers to copy (the receiver's OTEL_EXPORTER_OTLP_ENDPOINT line). */
+const COPY_COMMAND = 'tempoLens.internal.copySourceEndpoint';
+
 /** What tests and other code may read back; the item itself stays private. */
 export interface StatusBarView {
   readonly text: string;
@@ -18,7 +21,7 @@ export function registerStatusBar(context: vscode.ExtensionContext, services: Se
   context.subscriptions.push(item);
 
   const render = () => {
-    const view = viewOf(connection.state, config.current.timeRange, config.current.source);
+    const view = viewOf(connection.state, config.current.timeRange, services.sources.peek()?.describe?.() ?? null, services.sources.peek()?.capabilities.remote ?? true);
     item.text = view.text;
     item.tooltip = view.tooltip;
     item.command = view.command;
@@ -27,8 +30,18 @@ export function registerStatusBar(context: vscode.ExtensionContext, services: Se
   };
   context.subscriptions.push(
     connection.onDidChangeState(render),
-    config.onDidChange((e) => { if (e.affects('timeRange', 'source')) render(); }),
+    config.onDidChange((e) => { if (e.affects('timeRange')) render(); }),
+    services.sources.onDidChange(() => void services.sources.current().then(render, render)),
+    vscode.commands.registerCommand(COPY_COMMAND, async () => {
+      const copy = services.sources.peek()?.describe?.().copy;
+      if (copy === undefined) return undefined;
+      await vscode.env.clipboard.writeText(copy);
+      void vscode.window.showInformationMessage(`Tempo Lens: copied ${copy}`);
+      return copy;
+    }),
   );
+  // A local source starts with the store's first refresh; show it once it is up.
+  void services.sources.current().then(render, render);
   render();
   return () => ({
     text: item.text,
@@ -38,8 +51,15 @@ export function registerStatusBar(context: vscode.ExtensionContext, services: Se
   });
 }
 
-export function viewOf(state: ConnectionState, timeRange: string, source: string): StatusBarView {
-  if (source === 'files') {
+/**
+ * The item for a source: a local source describes itself (the receiver's endpoint, copied on click)
+ * or is the trace files; Tempo shows the connection state.
+ */
+export function viewOf(state: ConnectionState, timeRange: string, described: { readonly text: string; readonly tooltip: string; readonly copy?: string } | null, remote: boolean): StatusBarView {
+  if (described !== null) {
+    return { text: `${described.text} · ${timeRange}`, tooltip: described.tooltip, command: described.copy !== undefined ? COPY_COMMAND : 'tempoLens.refresh', warning: false };
+  }
+  if (!remote) {
     return { text: `$(file-code) Tempo Lens: files · ${timeRange}`, tooltip: 'Telemetry comes from OTLP JSON files (tempoLens.source = files).', command: 'tempoLens.refresh', warning: false };
   }
   switch (state.kind) {

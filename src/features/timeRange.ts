@@ -4,7 +4,7 @@ import { TIME_RANGES } from '../core/timeRange';
 import { ENABLE_METRICS_HINT } from '../tempo/statsSource';
 import type { Config } from '../host/config';
 import { isUnconfiguredDefault } from '../host/connection';
-import type { StatsStore, SurfaceServices } from '../host/statsStore';
+import type { StatsStore, SurfaceServices } from '../host/stats';
 import type { TimeRange } from '../shared/model';
 
 const LABELS: Record<TimeRange, string> = {
@@ -55,6 +55,7 @@ export function registerTimeRange(context: vscode.ExtensionContext, services: Su
     vscode.commands.registerCommand('tempoLens.refresh', () => store.requestRefresh('command')),
     bindStoreToConfig(store, config),
     services.connection.onDidChangeSettings(() => void store.requestRefresh('connection settings or token changed')),
+    services.sources.onDidChange(() => void store.requestRefresh('telemetry source changed or received spans')),
     showRefreshProgress(store),
     store.onDidChange(() => {
       const err = store.state.error;
@@ -109,7 +110,8 @@ function showRefreshProgress(store: StatsStore): vscode.Disposable {
 export function bindStoreToConfig(store: StatsStore, config: Config): vscode.Disposable {
   return config.onDidChange((e) => {
     if (e.affects('refreshIntervalSeconds')) store.schedule();
-    if (e.affectsConnection || e.affects('source', 'files', 'timeRange', 'filter', 'pathMappings')) {
+    // Source settings (source, files, receiver.*) refresh through the source registry's change event.
+    if (e.affectsConnection || e.affects('timeRange', 'filter', 'pathMappings')) {
       void store.requestRefresh(`settings: ${[...e.keys].join(', ')}`);
     } else if (e.affects('thresholds.latencyMs', 'thresholds.errorRate')) {
       store.rejudge();

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { codeRefFromAttributes, formatCodeRef } from '../core/codeRef';
 import { grafanaExploreUrl, grafanaLinkProblem, type GrafanaLinkConfig } from '../core/grafanaLinks';
+import { registerTypedCommand, runCommand } from '../host/commands';
 import type { Logger } from '../host/log';
 import type { Services } from '../host/services';
 import type { CodeLocation, CodeRef, Span, Trace } from '../shared/model';
@@ -18,10 +19,6 @@ import {
   type WebviewMessage,
 } from '../shared/protocol';
 
-/** Registered by src/features/traceSearch.ts: trace id → Trace | null from the configured source. */
-const LOAD_TRACE_COMMAND = 'tempoLens.internal.loadTrace';
-/** Command other features use to show a trace object they already have (features never import each other). */
-export const SHOW_TRACE_COMMAND = 'tempoLens.internal.showTrace';
 /** Test/development mode only: the messages the trace panel exchanged, for integration tests. */
 export const TRACE_VIEW_MESSAGES_COMMAND = 'tempoLens.test.traceViewMessages';
 /** Test/development mode only: hands a message to the open panel as if its webview had posted it. */
@@ -270,7 +267,7 @@ export class TracePanel {
         void this.openInGrafana(m.traceId, m.spanId);
         break;
       case 'openLinkedTrace':
-        void vscode.commands.executeCommand('tempoLens.openTrace', m.traceId, m.spanId === null ? undefined : { selectSpanId: m.spanId });
+        void runCommand('tempoLens.openTrace', m.traceId, m.spanId === null ? undefined : { selectSpanId: m.spanId });
         break;
     }
   }
@@ -413,25 +410,18 @@ export function registerTraceView(context: vscode.ExtensionContext, services: Se
     log,
     grafana: () => ({ grafanaUrl: services.config.current.grafanaUrl, datasourceUid: services.config.current.grafanaDatasourceUid }),
     locate: extras.locate,
-    // The source (Tempo or OTLP files) belongs to Search/Open Trace; ask it through its internal command.
-    loadTrace: async (traceId, signal) => {
-      const load = Promise.resolve(vscode.commands.executeCommand<unknown>(LOAD_TRACE_COMMAND, traceId));
-      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true }));
-      const t = await Promise.race([load, aborted]);
-      if (t === null || t === undefined) return null;
-      if (!isTrace(t)) throw new Error('the trace loader returned something that is not a trace');
-      return t;
-    },
+    // The shared trace service: the configured source, with this panel's cancellation.
+    loadTrace: (traceId, signal) => services.traces.load(traceId, { cancel: signal }),
   };
   const serializer: vscode.WebviewPanelSerializer<unknown> = {
     deserializeWebviewPanel: (panel, state: unknown) => TracePanel.revive(panel, state, deps),
   };
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, serializer),
-    vscode.commands.registerCommand(SHOW_TRACE_COMMAND, (trace: unknown, opts?: unknown) => {
-      if (!isTrace(trace)) throw new Error(`${SHOW_TRACE_COMMAND}: the first argument is not a Trace`);
-      const o = typeof opts === 'object' && opts !== null ? (opts as Record<string, unknown>) : {};
-      const sel = o['selectSpanId'];
+    registerTypedCommand('tempoLens.internal.showTrace', (trace, opts) => {
+      // Typed for callers in this extension; checked anyway, since any extension can run a command.
+      if (!isTrace(trace as unknown)) throw new Error('tempoLens.internal.showTrace: the first argument is not a Trace');
+      const sel = (opts as Partial<typeof opts> | undefined)?.selectSpanId;
       TracePanel.show(trace, deps, { selectSpanId: typeof sel === 'string' ? sel : null });
       return trace.traceId;
     }),

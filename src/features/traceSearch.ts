@@ -3,29 +3,19 @@ import * as vscode from 'vscode';
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { formatDuration } from '../core/format';
-import { parseTraceBody, SkipCounter } from '../core/otlp';
-import { traceSummaries } from '../core/search';
 import { windowFor } from '../core/timeRange';
 import { CODE_PRESENT, checkFilter, codeRefCondition, durationLiteral, regexEscape, stringLiteral } from '../core/traceql';
 import type { Logger } from '../host/log';
 import type { Services } from '../host/services';
-import type { CodeRef, TimeWindow, Trace, TraceSummary } from '../shared/model';
-import type { TempoQueries } from '../tempo/client';
+import { registerTypedCommand, runCommand } from '../host/commands';
+import { SourceNotConfigured } from '../host/traceService';
+import type { CodeRef, TimeWindow, TraceSummary } from '../shared/model';
 import { isTempoError, parseTraceqlError } from '../tempo/errors';
-import { FileStatsSource, spansFromText } from '../tempo/files';
-import { readRegularFile } from '../tempo/workspaceFiles';
 
-/** Registered by the trace view (src/features/tracePanel.ts); features talk through commands. */
-const SHOW_TRACE_COMMAND = 'tempoLens.internal.showTrace';
-/** Registered here: trace id → Trace | null from the configured source (the trace view's serializer uses it). */
-export const LOAD_TRACE_COMMAND = 'tempoLens.internal.loadTrace';
-const MAX_TRACE_FILE_BYTES = 64 * 1024 * 1024;
 const HISTORY_KEY = 'tempoLens.searchHistory';
 const HISTORY_MAX = 20;
 const SEARCH_LIMIT = 50;
 const SEARCH_SPSS = 10;
-const SEARCH_TIMEOUT_MS = 30_000;
-const TRACE_TIMEOUT_MS = 30_000;
 
 /** The symbol under the cursor as a CodeRef, when the workspace index can tell. */
 export type CodeRefAtFn = (document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken) => Promise<{ ref: CodeRef; service: string | null } | null>;
@@ -165,24 +155,13 @@ async function presetItems(services: Services, extras: TraceSearchExtras): Promi
   return items;
 }
 
-/** One entry per service Tempo knows (bounded wait; none when the tag API fails). */
-async function serviceItems(client: TempoQueries, filter: string, token: vscode.CancellationToken): Promise<QueryItem[]> {
-  const sig = linkedSignal(token, 3000);
-  try {
-    const values = (await client.tagValues('resource.service.name', undefined, sig.signal)).tagValues
-      .map((v) => v.value)
-      .filter((v) => v !== '')
-      .sort()
-      .slice(0, 30);
-    return values.map((svc) => ({
-      label: `$(server) Service: ${svc}`,
-      query: andFilter(filter, `resource.service.name = ${stringLiteral(svc)}`),
-    }));
-  } catch {
-    return [];
-  } finally {
-    sig.dispose();
-  }
+/** One entry per service the source knows (bounded wait; none when it cannot tell). */
+async function serviceItems(services: Services, filter: string, token: vscode.CancellationToken): Promise<QueryItem[]> {
+  const values = (await services.traces.tagValues('resource.service.name', token)).filter((v) => v !== '').sort().slice(0, 30);
+  return values.map((svc) => ({
+    label: `$(server) Service: ${svc}`,
+    query: andFilter(filter, `resource.service.name = ${stringLiteral(svc)}`),
+  }));
 }
 
 function historyItems(history: readonly string[]): QueryItem[] {
@@ -192,20 +171,12 @@ function historyItems(history: readonly string[]): QueryItem[] {
 
 // ---- search & open -----------------------------------------------------------------------------
 
-async function getClient(services: Services): Promise<TempoQueries | undefined> {
-  const client = await services.connection.client();
-  if (client === undefined) {
-    const choice = await vscode.window.showWarningMessage('Tempo Lens is not connected to Tempo.', 'Configure Connection');
-    if (choice === 'Configure Connection') await vscode.commands.executeCommand('tempoLens.configureConnection');
-  }
-  return client;
-}
-
-function linkedSignal(token: vscode.CancellationToken | undefined, timeoutMs: number): { signal: AbortSignal; dispose(): void } {
-  const c = new AbortController();
-  const t = setTimeout(() => c.abort(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
-  const sub = token?.onCancellationRequested(() => c.abort());
-  return { signal: c.signal, dispose: () => { clearTimeout(t); sub?.dispose(); } };
+/** True when a source is configured; otherwise offers to configure the connection. */
+async function ensureSource(services: Services): Promise<boolean> {
+  if ((await services.traces.searchKind()) !== undefined) return true;
+  const choice = await vscode.window.showWarningMessage('Tempo Lens is not connected to Tempo.', 'Configure Connection');
+  if (choice === 'Configure Connection') await runCommand('tempoLens.configureConnection');
+  return false;
 }
 
 /** A server error as one line, with the TraceQL position when Tempo gave one. */
@@ -241,88 +212,39 @@ function spanNames(s: TraceSummary): string {
   return names.length > 0 ? ` · ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}` : '';
 }
 
-async function runSearch(client: TempoQueries, query: string, window: TimeWindow, token: vscode.CancellationToken | undefined): Promise<TraceSummary[]> {
-  const sig = linkedSignal(token, SEARCH_TIMEOUT_MS);
-  try {
-    const resp = await client.search({ q: query, start: window.startMs / 1000, end: window.endMs / 1000, limit: SEARCH_LIMIT, spss: SEARCH_SPSS }, sig.signal);
-    return traceSummaries(resp).sort((a, b) => b.startMs - a.startMs);
-  } finally {
-    sig.dispose();
-  }
-}
-
-/** With `source: files`: the spans of `traceId` across the configured OTLP files of every workspace folder. */
-async function traceFromFiles(services: Services, traceId: string, signal: AbortSignal): Promise<Trace | null> {
-  const glob = services.config.current.files;
-  const spans: Trace['spans'][number][] = [];
-  // Hex ids are safe regex text; files may spell them in upper case or without leading zeros.
-  const hexId = new RegExp(traceId.replace(/^0+/, ''), 'i');
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    if (folder.uri.scheme !== 'file') continue;
-    const files = await new FileStatsSource({ root: folder.uri.fsPath, glob }).listFiles(signal);
-    for (const f of files) {
-      if (signal.aborted) throw new Error('cancelled');
-      const read = await readRegularFile(f, MAX_TRACE_FILE_BYTES, signal);
-      if (!read.ok) continue;
-      const text = read.text;
-      // Cheap pre-check: the id appears in hex in OTLP files; base64 ids need the parse.
-      if (!hexId.test(text) && !/"trace_?id"\s*:\s*"[A-Za-z0-9+/]{22}==/i.test(text)) continue;
-      try {
-        for (const s of spansFromText(text)) if (s.traceId === traceId) spans.push(s);
-      } catch {
-        // A malformed file is reported by the stats refresh; here it simply holds no trace.
-      }
-    }
-  }
-  return spans.length === 0 ? null : { traceId, spans, partial: false, message: null };
-}
-
-/** Trace by id from the configured source; null when it has no such trace; throws when the source fails. */
-async function loadTrace(services: Services, id: string, window: TimeWindow | undefined, signal: AbortSignal): Promise<Trace | null> {
-  if (services.config.current.source === 'files') return traceFromFiles(services, id, signal);
-  const client = await services.connection.client();
-  if (client === undefined) throw new Error('Tempo Lens is not connected to Tempo (run "Tempo Lens: Configure Connection")');
-  const range = window !== undefined ? { start: window.startMs / 1000 - 60, end: window.endMs / 1000 + 60 } : {};
-  let body = await client.traceById(id, range, signal);
-  // A time hint that misses the trace hides it: retry without one.
-  if (body === null && window !== undefined) body = await client.traceById(id, {}, signal);
-  if (body === null) return null;
-  // Spans with impossible times are left out of the view; the log says how many.
-  const skips = new SkipCounter();
-  const trace = parseTraceBody(body, skips);
-  for (const n of skips.notes()) services.log.warn(`trace ${id}: ${n}`);
-  return trace;
+async function runSearch(services: Services, query: string, window: TimeWindow, token: vscode.CancellationToken | undefined): Promise<TraceSummary[]> {
+  return services.traces.search(query, window, { limit: SEARCH_LIMIT, spansPerTrace: SEARCH_SPSS, cancel: token });
 }
 
 /** Fetches a trace and shows it in the trace view; returns the trace id shown, or undefined. */
 async function openTraceById(services: Services, log: Logger, id: string, opts: { selectSpanId?: string | undefined; window?: TimeWindow }): Promise<string | undefined> {
-  if (services.config.current.source !== 'files' && (await getClient(services)) === undefined) return undefined;
+  if (!(await ensureSource(services))) return undefined;
   const trace = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Tempo Lens: loading trace ${id}`, cancellable: true },
-    async (_p, token): Promise<Trace | null | undefined> => {
-      const sig = linkedSignal(token, TRACE_TIMEOUT_MS);
+    async (_p, token) => {
       try {
-        return await loadTrace(services, id, opts.window, sig.signal);
+        return await services.traces.load(id, { window: opts.window, cancel: token });
       } catch (e) {
         if (token.isCancellationRequested) return undefined;
+        if (e instanceof SourceNotConfigured) {
+          void vscode.window.showWarningMessage(`Tempo Lens: ${e.message}`);
+          return undefined;
+        }
         const msg = describeSearchError(e);
         log.warn(`open trace ${id}: ${msg}`);
         void vscode.window.showErrorMessage(`Tempo Lens: could not load trace ${id}: ${msg}`, 'Show Log').then((c) => {
-          if (c === 'Show Log') void vscode.commands.executeCommand('tempoLens.showLog');
+          if (c === 'Show Log') void runCommand('tempoLens.showLog');
         });
         return undefined;
-      } finally {
-        sig.dispose();
       }
     },
   );
   if (trace === undefined) return undefined;
   if (trace === null || trace.spans.length === 0) {
-    const where = services.config.current.source === 'files' ? `in the files matching ${services.config.current.files}` : "(it may be outside Tempo's retention, or not ingested yet)";
-    void vscode.window.showWarningMessage(`Tempo Lens: trace ${id} was not found ${where}.`);
+    void vscode.window.showWarningMessage(`Tempo Lens: trace ${id} was not found ${await services.traces.whereLooked()}.`);
     return undefined;
   }
-  await vscode.commands.executeCommand(SHOW_TRACE_COMMAND, trace, { selectSpanId: opts.selectSpanId ?? null });
+  await runCommand('tempoLens.internal.showTrace', trace, { selectSpanId: opts.selectSpanId ?? null });
   return trace.traceId;
 }
 
@@ -352,7 +274,7 @@ function pickResult(query: string, summaries: readonly TraceSummary[]): Promise<
 }
 
 /** The query input: presets, history, live syntax check; resolves with the summaries of the query run. */
-function pickQuery(services: Services, extras: TraceSearchExtras, history: readonly string[], client: TempoQueries): Promise<{ query: string; summaries: TraceSummary[]; window: TimeWindow } | undefined> {
+function pickQuery(services: Services, extras: TraceSearchExtras, history: readonly string[]): Promise<{ query: string; summaries: TraceSummary[]; window: TimeWindow } | undefined> {
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick<QueryItem>();
     const baseTitle = `Tempo Lens: Search Traces (last ${services.config.current.timeRange})`;
@@ -395,7 +317,7 @@ function pickQuery(services: Services, extras: TraceSearchExtras, history: reado
       qp.title = `${baseTitle} — searching…`;
       const window = windowFor(services.config.current.timeRange, Date.now());
       try {
-        const summaries = await runSearch(client, query, window, mine.token);
+        const summaries = await runSearch(services, query, window, mine.token);
         if (mine.token.isCancellationRequested) return;
         settled = true;
         qp.hide();
@@ -433,7 +355,7 @@ function pickQuery(services: Services, extras: TraceSearchExtras, history: reado
     qp.show();
     const lookups = new vscode.CancellationTokenSource();
     qp.onDidHide(() => lookups.cancel());
-    void Promise.all([presetItems(services, extras), serviceItems(client, services.config.current.filter, lookups.token)]).then(([presets, svcs]) => {
+    void Promise.all([presetItems(services, extras), serviceItems(services, services.config.current.filter, lookups.token)]).then(([presets, svcs]) => {
       fixed = [...presets, ...svcs, ...historyItems(history)];
       if (!settled) refresh();
     });
@@ -441,8 +363,7 @@ function pickQuery(services: Services, extras: TraceSearchExtras, history: reado
 }
 
 async function searchTraces(context: vscode.ExtensionContext, services: Services, extras: TraceSearchExtras, log: Logger, arg: unknown): Promise<string | undefined> {
-  const client = await getClient(services);
-  if (client === undefined) return undefined;
+  if (!(await ensureSource(services))) return undefined;
   const history = context.globalState.get<unknown>(HISTORY_KEY);
   const past = Array.isArray(history) ? history.filter((h): h is string => typeof h === 'string') : [];
 
@@ -459,7 +380,7 @@ async function searchTraces(context: vscode.ExtensionContext, services: Services
     try {
       const summaries = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Tempo Lens: searching traces', cancellable: true },
-        (_p, token) => runSearch(client, given.query, window, token),
+        (_p, token) => runSearch(services, given.query, window, token),
       );
       outcome = { query: given.query, summaries, window };
     } catch (e) {
@@ -469,7 +390,7 @@ async function searchTraces(context: vscode.ExtensionContext, services: Services
       return undefined;
     }
   } else {
-    outcome = await pickQuery(services, extras, past, client);
+    outcome = await pickQuery(services, extras, past);
   }
   if (outcome === undefined) return undefined;
   await context.globalState.update(HISTORY_KEY, pushHistory(past, outcome.query));
@@ -509,16 +430,6 @@ export function registerTraceSearch(context: vscode.ExtensionContext, services: 
   const log = services.log.child('traceSearch');
   context.subscriptions.push(
     vscode.commands.registerCommand('tempoLens.searchTraces', (arg?: unknown) => searchTraces(context, services, extras, log, arg)),
-    vscode.commands.registerCommand('tempoLens.openTrace', (arg?: unknown, opts?: unknown) => openTrace(services, log, arg, opts)),
-    vscode.commands.registerCommand(LOAD_TRACE_COMMAND, async (id: unknown): Promise<Trace | null> => {
-      const r = typeof id === 'string' ? normaliseTraceIdInput(id) : { ok: false as const, error: 'not a string' };
-      if (!r.ok) throw new Error(`${LOAD_TRACE_COMMAND}: ${r.error}`);
-      const sig = linkedSignal(undefined, TRACE_TIMEOUT_MS);
-      try {
-        return await loadTrace(services, r.id, undefined, sig.signal);
-      } finally {
-        sig.dispose();
-      }
-    }),
+    registerTypedCommand('tempoLens.openTrace', (arg?: unknown, opts?: unknown) => openTrace(services, log, arg, opts)),
   );
 }

@@ -4,7 +4,10 @@ import * as vscode from 'vscode';
 import { RESTRICTED_KEYS, scopedValue, validateHeaders, type InvalidHeader } from './connectionRules';
 import { Disposable } from './lifecycle';
 
-export type SourceKind = 'tempo' | 'files';
+export type SourceKind = 'tempo' | 'files' | 'receiver';
+/** How long the local receiver keeps spans (`tempoLens.receiver.retention`). */
+export type Retention = '15m' | '30m' | '1h' | '2h' | '6h' | '12h' | '24h';
+export const RETENTIONS: readonly Retention[] = ['15m', '30m', '1h', '2h', '6h', '12h', '24h'];
 export type AuthKind = 'none' | 'basic' | 'bearer';
 export type TimeRange = '15m' | '1h' | '6h' | '24h' | '7d';
 
@@ -25,6 +28,8 @@ export interface TempoLensConfig {
   readonly grafanaUrl: string;
   readonly grafanaDatasourceUid: string;
   readonly files: string;
+  /** The local OTLP receiver (`source: receiver`): preferred port (the next free one when taken) and retention. */
+  readonly receiver: { readonly port: number; readonly retention: Retention };
   readonly timeRange: TimeRange;
   readonly filter: string;
   readonly thresholds: { readonly latencyMs: number; readonly errorRate: number };
@@ -46,7 +51,7 @@ export interface TempoLensConfig {
  */
 export const CONFIG_KEYS = [
   'source', 'url', 'auth', 'user', 'tenant', 'headers', 'grafanaUrl', 'grafanaDatasourceUid', 'files',
-  'timeRange', 'filter', 'thresholds.latencyMs', 'thresholds.errorRate', 'refreshIntervalSeconds',
+  'receiver.port', 'receiver.retention', 'timeRange', 'filter', 'thresholds.latencyMs', 'thresholds.errorRate', 'refreshIntervalSeconds',
   'pathMappings', 'codeLens.enabled', 'inlineHints.enabled', 'diagnostics.enabled',
   'http.proxy', 'http.proxyStrictSSL',
 ] as const;
@@ -109,7 +114,7 @@ export function readConfig(trusted: boolean = vscode.workspace.isTrusted): Tempo
   const conn = <T>(key: (typeof RESTRICTED_KEYS)[number], fallback: T): T => scopedValue(c.inspect<T>(key), trusted, fallback);
   const headers = validateHeaders(conn<unknown>('headers', {}));
   return {
-    source: oneOf(conn<unknown>('source', 'tempo'), ['tempo', 'files'], 'tempo'),
+    source: oneOf(conn<unknown>('source', 'tempo'), ['tempo', 'files', 'receiver'], 'tempo'),
     url: str(conn<unknown>('url', 'http://localhost:3200')).trim(),
     auth: oneOf(conn<unknown>('auth', 'none'), ['none', 'basic', 'bearer'], 'none'),
     user: str(conn<unknown>('user', '')).trim(),
@@ -119,6 +124,10 @@ export function readConfig(trusted: boolean = vscode.workspace.isTrusted): Tempo
     grafanaUrl: str(conn<unknown>('grafanaUrl', '')).trim(),
     grafanaDatasourceUid: str(conn<unknown>('grafanaDatasourceUid', '')).trim(),
     files: str(conn<unknown>('files', '.tempo-lens/traces/**/*.json'), '.tempo-lens/traces/**/*.json'),
+    receiver: {
+      port: Math.round(num(c.get('receiver.port'), 4318, 1, 65535)),
+      retention: oneOf(c.get('receiver.retention'), RETENTIONS, '1h'),
+    },
     timeRange: oneOf(c.get('timeRange'), ['15m', '1h', '6h', '24h', '7d'], '1h'),
     filter: str(conn<unknown>('filter', '')).trim(),
     thresholds: {

@@ -98,7 +98,9 @@ export type StatsOrigin =
   /** Search fallback: exact span durations from a sample of the window. */
   | 'search'
   /** Offline OTLP files: exact over the files read. */
-  | 'files';
+  | 'files'
+  /** The local OTLP receiver: exact over the spans it holds. */
+  | 'receiver';
 
 export interface FunctionStats {
   /** Stable key: `codeRefKey(codeRef)` + service. */

@@ -1,26 +1,15 @@
-// Check Instrumentation, vscode-free: per-service counts from a source (Tempo metrics, trace files, …), the functions it saw, the matcher's verdicts.
-import type { CodeLocation, CodeRef, Span } from '../shared/model';
+// Check Instrumentation, vscode-free (the Tempo census and the report's orchestration): per-service counts from a source (Tempo metrics, trace files, …), the functions it saw, the matcher's verdicts.
+import type { CodeLocation, CodeRef } from '../shared/model';
+import type { StatsRequest } from '../core/source';
 import {
-  buildDoctorReport, censusQueries, countsFromMetrics, SpanCensus,
-  type CensusAnswers, type CensusResult, type DoctorReport, type FunctionVerdict,
+  buildDoctorReport, censusQueries, countsFromMetrics,
+  type CensusAnswers, type CensusResult, type CensusSource, type DoctorReport, type FunctionVerdict, type SeenFunction,
 } from '../core/doctor';
 import { alignWindow, defaultMetricsCapMs, metricsChunks, metricsWindowFor, stepFor } from '../core/timeRange';
 import { checkFilter } from '../core/traceql';
 import type { QueryRangeResponse } from '../core/wire';
 import { isTempoError, TempoError } from './errors';
-import { FileStatsSource, type FileStatsSourceOptions } from './files';
-import type { StatsClient, StatsRequest, TempoStatsSource } from './statsSource';
-
-/** A function the source saw (for the workspace matcher). */
-export interface SeenFunction {
-  readonly codeRef: CodeRef;
-  readonly service: string | null;
-}
-
-/** Counts plus the functions seen: what every source gives the report. A receiver source implements the same. */
-export interface CensusSource {
-  census(req: StatsRequest, signal: AbortSignal): Promise<CensusResult & { readonly functions: readonly SeenFunction[] }>;
-}
+import type { StatsClient, TempoStatsSource } from './statsSource';
 
 /** What the matcher said about one function (WorkspaceMatcher.explain in the CLI, the workspace index in the editor). */
 export interface MatchExplanation {
@@ -84,18 +73,6 @@ export class TempoCensus implements CensusSource {
   }
 }
 
-/** Trace files: every span is read, so the counts are exact without metrics. */
-export class FilesCensus implements CensusSource {
-  constructor(private readonly opts: Omit<FileStatsSourceOptions, 'onSpan'>) {}
-
-  async census(req: StatsRequest, signal: AbortSignal): Promise<CensusResult & { functions: readonly SeenFunction[] }> {
-    const counts = new SpanCensus();
-    const source = new FileStatsSource({ ...this.opts, onSpan: (s: Span) => counts.add(s) });
-    const snap = await source.load(req, signal);
-    return { window: snap.window, services: counts.result(), functions: snap.functions.map((f) => ({ codeRef: f.codeRef, service: f.service })), notes: snap.notes, metricsUnavailable: null };
-  }
-}
-
 /** A path-mapping suggestion is only worth making when the path was found by its ending, not by a configured mapping. */
 const FOUND_BY_ENDING = /by (path suffix|file name|learned prefix)/;
 
@@ -132,3 +109,5 @@ export async function runDoctor(
   return buildDoctorReport(census, fns, { workspaceChecked: explain !== null, filter: req.filter });
 }
 
+
+export type { CensusSource, SeenFunction };

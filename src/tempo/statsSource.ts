@@ -8,20 +8,9 @@ import type { QueryRangeResponse } from '../core/wire';
 import type { TempoQueries } from './client';
 import { isTempoError, TempoError } from './errors';
 
-export interface StatsRequest {
-  readonly window: TimeWindow;
-  /** TraceQL span-set conditions (the `filter` setting), may be ''. */
-  readonly filter: string;
-  /** Restrict to these `service.name`s (e.g. the services the workspace contains). */
-  readonly services?: readonly string[] | undefined;
-}
+import type { DrillDown, StatsRequest } from '../core/source';
 
-export interface DrillDown {
-  /** Slowest spans first. */
-  readonly slowest: readonly SpanHit[];
-  /** Most recent erroring spans first, with their status messages. */
-  readonly errors: readonly SpanHit[];
-}
+export type { DrillDown, StatsRequest };
 
 /** Where per-function statistics come from: a Tempo server or OTLP files. */
 export interface StatsSource {

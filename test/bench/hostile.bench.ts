@@ -9,7 +9,7 @@ import { checkFilter, spanSet, CODE_PRESENT } from '../../src/core/traceql';
 import { isTrace } from '../../src/shared/protocol';
 import { SymbolExtractor } from '../../src/symbols/extractor';
 import { parseJsonc } from '../../src/symbols/workspaceMatcher';
-import { compileWorkspaceGlob } from '../../src/tempo/workspaceFiles';
+import { compileWorkspaceGlob } from '../../src/files/workspaceFiles';
 import { spanWith } from '../unit/hostileInputs';
 
 interface Case {

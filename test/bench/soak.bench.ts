@@ -12,7 +12,7 @@ import { thresholdInsights } from '../../src/core/insights/thresholds';
 import { functionKey } from '../../src/core/stats';
 import { sanitizeForTerminal } from '../../src/core/terminal';
 import { WorkspaceMatcher } from '../../src/symbols/workspaceMatcher';
-import { FileStatsSource } from '../../src/tempo/files';
+import { FileStatsSource } from '../../src/files/files';
 import { insightsFromTraces } from '../../src/tempo/insightsSource';
 
 const CYCLES = 1000;

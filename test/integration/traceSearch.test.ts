@@ -235,10 +235,10 @@ suite('trace search and trace view', () => {
     }
   });
 
-  test('the internal loader serves the serializer; with source = files the trace comes from OTLP files', async () => {
-    const fromTempo = await vscode.commands.executeCommand<{ traceId: string; spans: unknown[] } | null>('tempoLens.internal.loadTrace', TRACE_ID);
-    assert.equal(fromTempo?.traceId, TRACE_ID);
-    assert.equal(fromTempo?.spans.length, 3);
+  test('the trace service serves Open Trace from Tempo; with source = files the trace comes from OTLP files', async () => {
+    const first = (await messages()).length;
+    assert.equal(await vscode.commands.executeCommand<string | undefined>('tempoLens.openTrace', TRACE_ID), TRACE_ID);
+    assert.equal((await messages()).slice(first).find((m) => m.type === 'showTrace')?.spanCount, 3);
 
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the basic workspace is open');

@@ -33,10 +33,13 @@ const rules = {
   core: { allow: ['shared'], packages: false, builtins: false, purePackages: ['re2js'] },
   tempo: { allow: ['shared', 'core'], packages: true, builtins: true },
   symbols: { allow: ['shared', 'core'], packages: true, builtins: true },
-  host: { allow: ['shared', 'core', 'tempo', 'symbols', 'host'], packages: true, builtins: true, vscode: true },
+  // Telemetry sources beside tempo/: trace files and the local OTLP receiver (each behind core/source.ts).
+  files: { allow: ['shared', 'core'], packages: true, builtins: true },
+  receiver: { allow: ['shared', 'core'], packages: true, builtins: true },
+  host: { allow: ['shared', 'core', 'tempo', 'files', 'receiver', 'symbols', 'host'], packages: true, builtins: true, vscode: true },
   features: { allow: ['shared', 'core', 'tempo', 'symbols', 'host'], packages: true, builtins: true, vscode: true },
-  extension: { allow: ['shared', 'core', 'tempo', 'symbols', 'host', 'features'], packages: true, builtins: true, vscode: true },
-  cli: { allow: ['shared', 'core', 'tempo', 'symbols'], packages: true, builtins: true },
+  extension: { allow: ['shared', 'core', 'tempo', 'files', 'receiver', 'symbols', 'host', 'features'], packages: true, builtins: true, vscode: true },
+  cli: { allow: ['shared', 'core', 'tempo', 'files', 'receiver', 'symbols'], packages: true, builtins: true },
   webview: { allow: ['shared', 'webview'], packages: true, builtins: false, extra: ['src/core/waterfall.ts'] },
 };
 

@@ -19,8 +19,8 @@ import { addTimeoutFix } from '../../src/core/fixes/timeout';
 import { isTrace } from '../../src/shared/protocol';
 import { readSourceFile, readSourceFileSync } from '../../src/symbols/safeRead';
 import { parseJsonc } from '../../src/symbols/workspaceMatcher';
-import { FileStatsSource } from '../../src/tempo/files';
-import { compileWorkspaceGlob } from '../../src/tempo/workspaceFiles';
+import { FileStatsSource } from '../../src/files/files';
+import { compileWorkspaceGlob } from '../../src/files/workspaceFiles';
 
 
 test('row 1: every setting that decides what is read, run or matched is restricted in untrusted workspaces', () => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { functionKey } from '../../src/core/stats';
 import type { CodeRef } from '../../src/shared/model';
 import { TempoClient } from '../../src/tempo/client';
-import { FileStatsSource } from '../../src/tempo/files';
+import { FileStatsSource } from '../../src/files/files';
 import { clientTraceFetch, insightsFromTraces, sampleInsights, type InsightDrillDown } from '../../src/tempo/insightsSource';
 import { TraceSampleCache } from '../../src/tempo/traceSamples';
 import { TempoStatsSource } from '../../src/tempo/statsSource';

@@ -13,7 +13,7 @@ import { CODE_PRESENT, checkFilter, spanSet } from '../../src/core/traceql';
 import * as wire from '../../src/core/wire';
 import { isHostMessage, isTrace, isWebviewMessage } from '../../src/shared/protocol';
 import { validateHeaders } from '../../src/host/connectionRules';
-import { compileWorkspaceGlob, GLOB_LIMITS } from '../../src/tempo/workspaceFiles';
+import { compileWorkspaceGlob, GLOB_LIMITS } from '../../src/files/workspaceFiles';
 import { TraceQLError } from '../tempo-server/traceql';
 import { fixCases, guardHolds, spanWith } from './hostileInputs';
 

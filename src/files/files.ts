@@ -2,11 +2,10 @@
 import * as path from 'node:path';
 import type { CodeRef, Span, StatsSnapshot, TimeWindow, Trace } from '../shared/model';
 import { collectSpans, groupByTrace, parseTraceBody, SkipCounter } from '../core/otlp';
-import { compileSpanFilter } from '../core/spanFilter';
-import { compareHotspots, functionKey, SpanAggregator, type SpanSample } from '../core/stats';
+import type { DrillDown, StatsRequest } from '../core/source';
+import { requestPredicate, spanSample } from '../core/spanCorpus';
+import { compareHotspots, functionKey, SpanAggregator } from '../core/stats';
 import { stepFor } from '../core/timeRange';
-import { checkFilter } from '../core/traceql';
-import type { DrillDown, StatsRequest, StatsSource } from './statsSource';
 import { compileWorkspaceGlob, listWorkspaceFiles, readRegularFile } from './workspaceFiles';
 
 export interface FileStatsSourceOptions {
@@ -67,32 +66,7 @@ export function spansOfDocument(doc: unknown, out: Span[], skips?: SkipCounter):
   for (const s of trace.spans) out.push(s);
 }
 
-function sampleOf(s: Span): SpanSample {
-  const a = s.attributes;
-  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
-  const lineRaw = a['code.line.number'] ?? a['code.lineno'];
-  const line = typeof lineRaw === 'number' && Number.isInteger(lineRaw) && lineRaw > 0 ? lineRaw : null;
-  return {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    name: s.name,
-    startMs: s.startMs,
-    durationMs: Math.max(0, s.endMs - s.startMs),
-    status: s.status,
-    statusMessage: s.statusMessage,
-    service: s.service,
-    namespace: str(a['code.namespace']),
-    fn: str(a['code.function']),
-    fnName: str(a['code.function.name']),
-    filePath: str(a['code.file.path']),
-    filePathOld: str(a['code.filepath']),
-    line,
-    rootServiceName: null,
-    rootTraceName: null,
-  };
-}
-
-export class FileStatsSource implements StatsSource {
+export class FileStatsSource {
   private last: SpanAggregator | null = null;
   private lastTraces: readonly Trace[] = [];
   /** Until the first load there is nothing to hand over. */
@@ -121,17 +95,8 @@ export class FileStatsSource implements StatsSource {
     const notes: string[] = [];
     const skips = new SkipCounter();
     const files = await this.listFiles(signal);
-    let pred: ((s: Span) => boolean) | null = null;
-    const check = checkFilter(req.filter);
-    if (!check.ok) throw new Error(`tempoLens.filter is not valid: ${check.error}`);
-    if (check.conditions !== '') {
-      try {
-        pred = compileSpanFilter(check.conditions);
-      } catch (e) {
-        notes.push(`The filter was not applied to the files (${(e as Error).message}).`);
-      }
-    }
-    const services = req.services !== undefined && req.services.length > 0 ? new Set(req.services) : null;
+    const { pred, note } = requestPredicate(req, 'files');
+    if (note !== null) notes.push(note);
     const clip = this.opts.clipToWindow === true;
     const maxBytes = this.opts.maxFileBytes ?? 256 * 1024 * 1024;
     const agg = new SpanAggregator(true);
@@ -170,14 +135,13 @@ export class FileStatsSource implements StatsSource {
       }
       if (keep) for (const s of spans) kept.push(s);
       for (const s of spans) {
-        if (services !== null && (s.service === null || !services.has(s.service))) continue;
         if (pred !== null && !pred(s)) continue;
         if (clip && (s.startMs < req.window.startMs || s.startMs >= req.window.endMs)) continue;
         spansRead++;
         if (keep) keptIds.add(s.traceId);
         if (s.startMs < minStart) minStart = s.startMs;
         if (s.endMs > maxEnd) maxEnd = s.endMs;
-        agg.add(sampleOf(s));
+        agg.add(spanSample(s));
         this.opts.onSpan?.(s);
       }
     }
