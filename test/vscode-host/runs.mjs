@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export const RUNS = [
   { name: 'basic', suites: '.', workspace: 'basic', trust: false },
   { name: 'untrusted', suites: 'untrusted', workspace: 'untrusted', trust: true },
+  // The same surface suite against each telemetry source (Tempo, files, the local receiver), in the surfaces workspace.
+  { name: 'sources', suites: 'sources', workspace: 'surfaces', trust: false },
   // Against a real Tempo the real-Tempo tier started (test/real-tempo/run.mjs): only with its URL.
   { name: 'real-tempo', suites: 'real-tempo', workspace: 'demo', trust: false, onlyWith: 'TEMPO_REAL_URL' },
 ];

@@ -3,36 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { activate, waitFor } from '../helpers';
 import { startTempoServer, type TempoTestServer } from '../../tempo-server/server';
-import { fileUri, lineOf, resetSurfaceSettings, surfaces, TOKEN_SERVICE, type SurfacesApi } from './surfacesData';
-
-const hex = (n: number, len: number): string => n.toString(16).padStart(len, '0');
-const attr = (key: string, v: string | number) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } });
-const nanos = (ms: number) => (BigInt(Math.round(ms)) * 1_000_000n).toString();
-
-/** Gateway (5 s limit) → client call timed out → token-service getToken runs 30 s. */
-function orphanTraces(now: number, count: number): unknown {
-  const gateway: unknown[] = [];
-  const token: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    const traceId = hex(0xbeef0000 + i, 32);
-    const t0 = now - 50 * 60_000 + i * 4 * 60_000;
-    const root = hex(0x1000 + i * 3, 16);
-    const client = hex(0x1001 + i * 3, 16);
-    const server = hex(0x1002 + i * 3, 16);
-    gateway.push(
-      { traceId, spanId: root, name: 'GET /token', kind: 2, startTimeUnixNano: nanos(t0), endTimeUnixNano: nanos(t0 + 5000),
-        attributes: [attr('code.namespace', 'com.acme.gateway.GatewayController'), attr('code.function', 'forward'), attr('http.request.method', 'GET'), attr('http.response.status_code', 504)],
-        status: { code: 2, message: 'upstream timed out after 5s' } },
-      { traceId, spanId: client, parentSpanId: root, name: 'GET', kind: 3, startTimeUnixNano: nanos(t0 + 2), endTimeUnixNano: nanos(t0 + 4999),
-        attributes: [attr('http.request.method', 'GET'), attr('url.full', 'http://token-service/token'), attr('server.address', 'token-service')],
-        status: { code: 2, message: 'java.net.SocketTimeoutException: Read timed out' } },
-    );
-    token.push({ traceId, spanId: server, parentSpanId: client, name: 'TokenService.getToken', kind: 2, startTimeUnixNano: nanos(t0 + 10), endTimeUnixNano: nanos(t0 + 30_000),
-      attributes: [attr('code.namespace', 'com.acme.tokens.TokenService'), attr('code.function', 'getToken')], status: { code: 0 } });
-  }
-  const rs = (service: string, spans: unknown[]) => ({ resource: { attributes: [attr('service.name', service)] }, scopeSpans: [{ scope: { name: 'io.opentelemetry.spring-webmvc-6.0' }, spans }] });
-  return { resourceSpans: [rs('gateway-service', gateway), rs('token-service', token)] };
-}
+import { fileUri, lineOf, orphanTraces, resetSurfaceSettings, surfaces, TOKEN_SERVICE, type SurfacesApi } from './surfacesData';
 
 suite('surfaces: trace insights', () => {
   let server: TempoTestServer;
