@@ -65,12 +65,15 @@ export class Connection extends Disposable {
   /** The shared client of the current settings, and the query cache in front of it. */
   private cachedClient: { key: string; client: TempoClient; cache: QueryCache; queries: CachedTempoClient } | undefined;
 
+  /** Set by the source registry: whether the configured source talks to Tempo (background tests run only then). */
+  inUse: () => boolean = () => true;
+
   constructor(private readonly config: Config, private readonly tokens: TokenStore, private readonly rootLog: Log) {
     super();
     this.log = rootLog.child('connection');
     // A new window or filter needs no invalidation: statistics are not kept between refreshes, and
     // traces and tag names do not depend on either.
-    this._register(config.onDidChange((e) => { if (e.affectsConnection || e.affects('source')) this.settingsChanged(); }));
+    this._register(config.onDidChange((e) => { if (e.affectsConnection) this.settingsChanged(); }));
     this._register(tokens.onDidChange(() => this.settingsChanged()));
     this._register({ dispose: () => {
       if (this.autoTimer) clearTimeout(this.autoTimer);
@@ -183,7 +186,7 @@ export class Connection extends Disposable {
     if (this.autoTimer) clearTimeout(this.autoTimer);
     this.autoTimer = setTimeout(() => {
       this.autoTimer = undefined;
-      if (this.config.current.source !== 'tempo') return;
+      if (!this.inUse()) return;
       // Never abort a test someone is waiting for (the command); re-check once it is done.
       if (this.inflight) { this.scheduleTest(AUTO_TEST_DELAY_MS); return; }
       void this.test();

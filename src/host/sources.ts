@@ -23,6 +23,8 @@ export interface SourceContext {
  * keeps the built source (what it learned, its server, its memory); a new key replaces it.
  */
 export interface SourceFactory {
+  /** It reads Tempo through the connection (which then tests it in the background). */
+  readonly usesConnection: boolean;
   /** Settings (relative to `tempoLens.`) that change what this factory builds. */
   readonly keys: readonly string[];
   key(ctx: SourceContext): Promise<string | null>;
@@ -40,6 +42,7 @@ let clientSeq = 0;
 function tempoFactory(): SourceFactory {
   let pending: TempoQueries | undefined;
   return {
+    usesConnection: true,
     keys: ['url', 'auth', 'user', 'tenant', 'headers'],
     async key(ctx) {
       const client = await ctx.connection.client();
@@ -65,6 +68,7 @@ function tempoFactory(): SourceFactory {
 }
 
 const filesFactory: SourceFactory = {
+  usesConnection: false,
   keys: ['files'],
   key: async (ctx) => (ctx.root === undefined ? null : `files\u0000${ctx.root}\u0000${ctx.config.files}`),
   create: async (ctx) => new FilesSource({ root: ctx.root as string, glob: ctx.config.files }),
@@ -75,6 +79,7 @@ const filesFactory: SourceFactory = {
 export const RETENTION_MS: Record<Retention, number> = { '15m': 15 * 60_000, '30m': 30 * 60_000, '1h': 3_600_000, '2h': 2 * 3_600_000, '6h': 6 * 3_600_000, '12h': 12 * 3_600_000, '24h': 24 * 3_600_000 };
 
 const receiverFactory: SourceFactory = {
+  usesConnection: false,
   keys: ['receiver.port', 'receiver.retention'],
   key: async (ctx) => `receiver\u0000${ctx.config.receiver.port}\u0000${ctx.config.receiver.retention}`,
   create: async () => {
@@ -106,8 +111,11 @@ export class SourceRegistry extends Disposable {
 
   constructor(private readonly config: Config, private readonly connection: Connection, private readonly log: Logger) {
     super();
+    connection.inUse = () => this.factory(this.kind).usesConnection;
     this._register(config.onDidChange((e) => {
       const f = this.factory(config.current.source);
+      // Back on Tempo: test the connection as after any of its settings changed.
+      if (e.affects('source') && f.usesConnection) connection.scheduleTest();
       if (e.affects('source') || f.keys.some((k) => e.keys.has(k as never))) this._onDidChange.fire();
     }));
     this._register({ dispose: () => this.release() });
