@@ -135,7 +135,7 @@ class Reader {
     switch (wire) {
       case WIRE_VARINT: this.varint(field); return;
       case WIRE_I64: this.need(8, field); this.pos += 8; return;
-      case WIRE_LEN: this.pos += this.length(field); return;
+      case WIRE_LEN: { const n = this.length(field); this.pos += n; return; }
       case WIRE_I32: this.need(4, field); this.pos += 4; return;
       default: throw new Error(`${field}: unsupported wire type ${wire}`);
     }
