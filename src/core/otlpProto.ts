@@ -15,8 +15,9 @@ const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 
-const HEX_BYTE: string[] = [];
-for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, '0'));
+const HEX_CODE = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Char codes of one short string or id (≤ 32), reused: decoding allocates only the result. */
+const scratch: number[] = [];
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -107,13 +108,25 @@ class Reader {
     return decodeUtf8(this.buf, start, start + n);
   }
 
-  /** Bytes as lower-case hex (OTLP JSON writes trace and span ids in hex, not base64). */
-  hex(field: string): string {
+  /**
+   * Bytes as lower-case hex (OTLP JSON writes ids in hex, not base64), or '' when there are not
+   * exactly `bytes` of them: a collector refuses such ids (where the JSON parser would pad short hex),
+   * and the receiver skips and counts spans without valid ids. Built in one call from char codes: concatenation would leave a chain of
+   * cons strings on the heap for every stored id.
+   */
+  hexId(bytes: number, field: string): string {
     const n = this.length(field);
-    let s = '';
-    for (let i = this.pos, e = this.pos + n; i < e; i++) s += HEX_BYTE[this.buf[i] as number] as string;
+    const start = this.pos;
     this.pos += n;
-    return s;
+    if (n !== bytes) return '';
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) {
+      const b = buf[start + i] as number;
+      scratch[2 * i] = HEX_CODE[b >> 4] as number;
+      scratch[2 * i + 1] = HEX_CODE[b & 15] as number;
+    }
+    scratch.length = 2 * n;
+    return String.fromCharCode.apply(null, scratch);
   }
 
   base64(field: string): string {
@@ -155,14 +168,15 @@ function expect(wire: number, want: number, field: string): void {
 
 /** Short ASCII strings (attribute keys, names) are decoded by hand: TextDecoder's per-call cost dominates them. */
 function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i] as number;
+  const n = end - start;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) {
+      const c = buf[start + i] as number;
       if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
-      s += String.fromCharCode(c);
+      scratch[i] = c;
     }
-    return s;
+    scratch.length = n;
+    return String.fromCharCode.apply(null, scratch);
   }
   return utf8.decode(buf.subarray(start, end));
 }
@@ -358,8 +372,8 @@ function link(r: Reader): Json {
     const t = r.tag('Span.Link');
     const wire = t & 7;
     switch (t >>> 3) {
-      case 1: expect(wire, WIRE_LEN, 'Span.Link.trace_id'); traceId = r.hex('Span.Link.trace_id'); break;
-      case 2: expect(wire, WIRE_LEN, 'Span.Link.span_id'); spanId = r.hex('Span.Link.span_id'); break;
+      case 1: expect(wire, WIRE_LEN, 'Span.Link.trace_id'); traceId = r.hexId(16, 'Span.Link.trace_id'); break;
+      case 2: expect(wire, WIRE_LEN, 'Span.Link.span_id'); spanId = r.hexId(8, 'Span.Link.span_id'); break;
       case 3: expect(wire, WIRE_LEN, 'Span.Link.trace_state'); traceState = r.string('Span.Link.trace_state'); break;
       case 4: expect(wire, WIRE_LEN, 'Span.Link.attributes'); attribute(r, attributes, 'Span.Link.attributes'); break;
       case 6: expect(wire, WIRE_I32, 'Span.Link.flags'); flags = r.fixed32('Span.Link.flags'); break;
@@ -367,15 +381,6 @@ function link(r: Reader): Json {
     }
   }
   return { traceId, spanId, traceState, attributes, flags };
-}
-
-/**
- * An id of the wrong byte length is decoded as '' (absent) rather than as hex the JSON parser would
- * pad: a collector refuses such ids, and the receiver skips (and counts) spans without valid ids.
- */
-function id(r: Reader, bytes: number, field: string): string {
-  const hex = r.hex(field);
-  return hex.length === bytes * 2 ? hex : '';
 }
 
 function span(r: Reader): Json {
@@ -399,10 +404,10 @@ function span(r: Reader): Json {
     const t = r.tag('Span');
     const wire = t & 7;
     switch (t >>> 3) {
-      case 1: expect(wire, WIRE_LEN, 'Span.trace_id'); traceId = id(r, 16, 'Span.trace_id'); break;
-      case 2: expect(wire, WIRE_LEN, 'Span.span_id'); spanId = id(r, 8, 'Span.span_id'); break;
+      case 1: expect(wire, WIRE_LEN, 'Span.trace_id'); traceId = r.hexId(16, 'Span.trace_id'); break;
+      case 2: expect(wire, WIRE_LEN, 'Span.span_id'); spanId = r.hexId(8, 'Span.span_id'); break;
       case 3: expect(wire, WIRE_LEN, 'Span.trace_state'); traceState = r.string('Span.trace_state'); break;
-      case 4: expect(wire, WIRE_LEN, 'Span.parent_span_id'); parentSpanId = id(r, 8, 'Span.parent_span_id'); break;
+      case 4: expect(wire, WIRE_LEN, 'Span.parent_span_id'); parentSpanId = r.hexId(8, 'Span.parent_span_id'); break;
       case 5: expect(wire, WIRE_LEN, 'Span.name'); name = r.string('Span.name'); break;
       case 6: expect(wire, WIRE_VARINT, 'Span.kind'); kind = r.varint('Span.kind'); break;
       case 7: expect(wire, WIRE_I64, 'Span.start_time_unix_nano'); start = r.fixed64String('Span.start_time_unix_nano'); break;

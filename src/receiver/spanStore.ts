@@ -22,34 +22,36 @@ export function parseRetention(text: string): number | null {
 }
 
 /**
- * Bytes a span holds, roughly: object headers and fields (measured in test/bench/receiver.bench.ts
- * against the heap) plus two bytes per string character. The resource is shared by the spans of a
- * batch, so each span is charged its share (`resourceShare`).
+ * Bytes a span holds, roughly: object headers and fields plus a string header and a byte per
+ * character (V8 keeps ASCII one byte a character), calibrated against the heap in
+ * test/bench/receiver.bench.ts and kept above it. The resource is shared by the spans of a batch,
+ * so each span is charged its share (`resourceShares`).
  */
-const SPAN_OVERHEAD = 480;
-const ATTRIBUTE_OVERHEAD = 48;
+const SPAN_OVERHEAD = 260;
+const ATTRIBUTE_OVERHEAD = 32;
 const EVENT_OVERHEAD = 120;
+const str = (s: string): number => 16 + s.length;
 
 function valueBytes(v: AttrValue, budget: number): number {
-  if (typeof v === 'string') return 16 + 2 * v.length;
+  if (typeof v === 'string') return str(v);
   if (v === null || typeof v !== 'object') return 16;
   if (budget <= 0) return 64;
   let n = 32;
   if (Array.isArray(v)) for (const x of v) n += 8 + valueBytes(x, budget - 1);
-  else for (const k in v) n += ATTRIBUTE_OVERHEAD + 2 * k.length + valueBytes(v[k] as AttrValue, budget - 1);
+  else for (const k in v) n += ATTRIBUTE_OVERHEAD + str(k) + valueBytes(v[k] as AttrValue, budget - 1);
   return n;
 }
 
 export function attributesBytes(a: Attributes): number {
   let n = 64;
-  for (const k in a) n += ATTRIBUTE_OVERHEAD + 2 * k.length + valueBytes(a[k] as AttrValue, 8);
+  for (const k in a) n += ATTRIBUTE_OVERHEAD + str(k) + valueBytes(a[k] as AttrValue, 8);
   return n;
 }
 
 /** Estimated bytes of one span, without its (shared) resource. */
 export function spanBytes(s: Span): number {
-  let n = SPAN_OVERHEAD + 2 * (s.name.length + (s.statusMessage?.length ?? 0)) + attributesBytes(s.attributes);
-  for (const e of s.events) n += EVENT_OVERHEAD + 2 * e.name.length + attributesBytes(e.attributes);
+  let n = SPAN_OVERHEAD + str(s.name) + (s.statusMessage === null ? 0 : str(s.statusMessage)) + attributesBytes(s.attributes);
+  for (const e of s.events) n += EVENT_OVERHEAD + str(e.name) + attributesBytes(e.attributes);
   for (const l of s.links) n += EVENT_OVERHEAD + attributesBytes(l.attributes);
   return n;
 }
