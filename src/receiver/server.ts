@@ -14,6 +14,11 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024;
 /** Ports tried from the configured one upwards when it is taken. */
 export const DEFAULT_PORT_ATTEMPTS = 20;
+/**
+ * Requests read at once; more get 429 + Retry-After (OTLP: retryable, the exporter backs off).
+ * Bounds what buffered bodies can hold to this many times the caps.
+ */
+export const DEFAULT_MAX_CONCURRENT = 4;
 
 /** gRPC status codes used in the google.rpc.Status error bodies. */
 const INVALID_ARGUMENT = 3;
@@ -27,6 +32,7 @@ export interface ReceiverServerOptions {
   readonly maxBodyBytes?: number;
   readonly maxDecodedBytes?: number;
   readonly portAttempts?: number;
+  readonly maxConcurrent?: number;
   readonly log?: (message: string) => void;
 }
 
@@ -66,8 +72,9 @@ function sendText(res: ServerResponse, status: number, text: string, headers: Re
 
 /** An error answer as `google.rpc.Status` in the request's encoding (OTLP/HTTP "Failures"). */
 function sendStatus(res: ServerResponse, enc: Encoding, status: number, message: string, close: boolean): void {
-  const code = status === 413 ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT;
+  const code = status === 413 || status === 429 ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT;
   const headers: Record<string, string> = close ? { Connection: 'close' } : {};
+  if (status === 429) headers['Retry-After'] = '1';
   if (enc === 'json') {
     res.writeHead(status, { 'Content-Type': JSON_TYPE, ...headers });
     res.end(JSON.stringify({ code, message }));
@@ -150,7 +157,16 @@ function decode(body: Buffer, enc: Encoding): unknown {
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: Required<Omit<ReceiverServerOptions, 'log' | 'port'>>): Promise<void> {
+interface Limits {
+  readonly onSpans: (ingested: Ingested) => void;
+  readonly maxBodyBytes: number;
+  readonly maxDecodedBytes: number;
+  readonly maxConcurrent: number;
+  /** Requests being read or decoded now. */
+  active: number;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, o: Limits): Promise<void> {
   if (!isLoopbackHost(req.headers.host)) { sendText(res, 403, '403 forbidden: Host is not loopback'); return; }
   const path = (req.url ?? '/').split('?')[0];
   // The Collector's mux answers unknown paths, wrong methods and media types in plain text.
@@ -170,24 +186,33 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: Required<Omi
     sendStatus(res, enc, 413, `request body of ${declared} bytes is larger than ${o.maxBodyBytes} bytes`, true);
     return;
   }
-  let body: Buffer | null;
-  try {
-    body = await readBody(req, encoding, o.maxBodyBytes, o.maxDecodedBytes);
-  } catch (e) {
-    const status = e instanceof HttpError ? e.status : 400;
-    sendStatus(res, enc, status, (e as Error).message, status === 413);
+  if (o.active >= o.maxConcurrent) {
+    sendStatus(res, enc, 429, `${o.active} export requests are being read; retry`, true);
     return;
   }
-  if (body === null) return; // client went away
-  let ingested: Ingested;
+  o.active++;
   try {
-    ingested = ingestRequest(decode(body, enc));
-  } catch (e) {
-    sendStatus(res, enc, 400, (e as Error).message, false);
-    return;
+    let body: Buffer | null;
+    try {
+      body = await readBody(req, encoding, o.maxBodyBytes, o.maxDecodedBytes);
+    } catch (e) {
+      const status = e instanceof HttpError ? e.status : 400;
+      sendStatus(res, enc, status, (e as Error).message, status === 413);
+      return;
+    }
+    if (body === null) return; // client went away
+    let ingested: Ingested;
+    try {
+      ingested = ingestRequest(decode(body, enc));
+    } catch (e) {
+      sendStatus(res, enc, 400, (e as Error).message, false);
+      return;
+    }
+    o.onSpans(ingested);
+    sendSuccess(res, enc, ingested.rejected, ingested.message);
+  } finally {
+    o.active--;
   }
-  o.onSpans(ingested);
-  sendSuccess(res, enc, ingested.rejected, ingested.message);
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -205,12 +230,14 @@ function listen(server: Server, port: number): Promise<number> {
  * next free one of `portAttempts`; the result says which. Rejects when none is free.
  */
 export async function startServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
-  const o = {
+  const o: Limits = {
     onSpans: options.onSpans,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
-    portAttempts: options.portAttempts ?? DEFAULT_PORT_ATTEMPTS,
+    maxConcurrent: options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+    active: 0,
   };
+  const portAttempts = options.portAttempts ?? DEFAULT_PORT_ATTEMPTS;
   const log = options.log ?? ((): void => undefined);
   const server = createServer((req, res) => {
     handle(req, res, o).catch((e: unknown) => {
@@ -225,7 +252,7 @@ export async function startServer(options: ReceiverServerOptions): Promise<Recei
   server.headersTimeout = 10_000;
   let port = -1;
   let lastError: Error | null = null;
-  const attempts = options.port === 0 ? 1 : Math.max(1, o.portAttempts);
+  const attempts = options.port === 0 ? 1 : Math.max(1, portAttempts);
   for (let i = 0; i < attempts && port < 0; i++) {
     const want = options.port === 0 ? 0 : options.port + i;
     if (want > 65535) break;

@@ -208,6 +208,24 @@ describe('receiver endpoint', () => {
     assert.equal((await post(rx.port, '{}', JSON_H)).status, 200);
   });
 
+  it('429 with Retry-After once 4 requests are being read at once; served again when they finish', async () => {
+    const held = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ req: ReturnType<typeof request>; answer: Promise<number> }>((resolve) => {
+      let settle: (n: number) => void = () => undefined;
+      const answer = new Promise<number>((r) => { settle = r; });
+      const req = request({ host: '127.0.0.1', port: rx.port, method: 'POST', path: '/v1/traces', headers: JSON_H }, (res) => { res.resume(); res.on('end', () => settle(res.statusCode ?? 0)); });
+      req.on('error', () => settle(-1));
+      // The first body byte is written so the request is surely being read before the next starts.
+      req.write('{', () => setTimeout(() => resolve({ req, answer }), 30));
+    })));
+    const busy = await post(rx.port, '{}', JSON_H);
+    assert.equal(busy.status, 429);
+    assert.equal(busy.headers['retry-after'], '1');
+    assert.equal((JSON.parse(busy.body.toString()) as { code: number }).code, 8);
+    for (const h of held) h.req.end('}');
+    assert.deepEqual(await Promise.all(held.map((h) => h.answer)), [200, 200, 200, 200]);
+    assert.equal((await post(rx.port, '{}', JSON_H)).status, 200);
+  });
+
   it('a client that goes away mid-body leaves nothing behind and the endpoint serving', async () => {
     const version = rx.store.version;
     for (const headers of [JSON_H, { ...PROTO_H, 'Content-Encoding': 'gzip' }]) {
