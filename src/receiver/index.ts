@@ -25,6 +25,10 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+function size(bytes: number): string {
+  return bytes >= 1048576 ? `${Math.round(bytes / 1048576)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const log = options.log ?? ((): void => undefined);
   const store = new SpanStore({ retentionMs: options.retentionMs, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES });
@@ -37,7 +41,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       if (ingested.rejected > 0) log(`receiver: ${ingested.message}`);
       const r = store.add(ingested.spans);
       if (r.evicted > 0) {
-        log(`receiver: memory cap of ${Math.round(store.maxBytes / 1048576)} MB reached: dropped the ${r.evicted} oldest spans (${store.stats().evicted} so far)`);
+        log(`receiver: memory cap of ${size(store.maxBytes)} reached: dropped the ${r.evicted} oldest spans (${store.stats().evicted} so far)`);
       }
     },
   });

@@ -241,6 +241,27 @@ describe('receiver endpoint', () => {
   });
 });
 
+describe('receiver memory cap', () => {
+  it('drops the oldest spans at the cap and says so in the log, with the running count', async () => {
+    const logs: string[] = [];
+    const rx = await startReceiver({ port: 0, retentionMs: 3_600_000, maxBytes: 20_000, log: (m) => logs.push(m) });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await post(rx.port, protoBody(sdkSpans(typicalSpecs(20), `cap${i}`)), PROTO_H)).status, 200);
+      const st = rx.store.stats();
+      assert.equal(st.received, 60);
+      assert.ok(st.evicted > 0 && st.spans + st.evicted === 60, JSON.stringify(st));
+      assert.ok(st.bytes <= 20_000);
+      // The newest batch is the one kept.
+      assert.ok(rx.store.spans(ALL).every((s) => s.service === 'cap2'));
+      const drops = logs.filter((l) => /memory cap of 20 KB reached: dropped the \d+ oldest spans \(\d+ so far\)/.test(l));
+      assert.ok(drops.length >= 1 && drops.length === logs.length, logs.join('\n'));
+      assert.ok(drops[drops.length - 1]?.includes(`(${st.evicted} so far)`), logs.join('\n'));
+    } finally {
+      await rx.close();
+    }
+  });
+});
+
 describe('receiver port and interface', () => {
   function occupy(port: number): Promise<Server> {
     return new Promise((resolve, reject) => {
