@@ -1,8 +1,11 @@
 // Receiver costs per span: decoding an export request (OTLP JSON vs our protobuf decoder, both into Spans),
 // inserting into the span store, and the heap a stored span holds (against the store's own estimate).
+import { request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { decodeExportTraceRequest } from '../../src/core/otlpProto';
+import { startReceiver } from '../../src/receiver/index';
 import { ingestRequest } from '../../src/receiver/ingest';
 import { SpanStore } from '../../src/receiver/spanStore';
 import type { Span } from '../../src/shared/model';
@@ -26,6 +29,30 @@ function heapPerSpan(bodies: readonly Uint8Array[], decode: (b: Uint8Array) => S
   const estimate = store.stats().bytes / store.size;
   if (store.size !== bodies.length * BATCH) throw new Error('spans lost');
   return { heap, estimate };
+}
+
+function post(port: number, body: Uint8Array, type: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', headers: { 'Content-Type': type }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Whole export requests over loopback HTTP, one after another, as one exporter sends them. */
+async function roundTrip(bodies: readonly Uint8Array[], type: string): Promise<number> {
+  const rx = await startReceiver({ port: 0, retentionMs: 3_600_000, maxBytes: 1e12 });
+  try {
+    for (let i = 0; i < 3; i++) await post(rx.port, bodies[i] as Uint8Array, type);
+    const t0 = performance.now();
+    for (const b of bodies) if ((await post(rx.port, b, type)) !== 200) throw new Error('export refused');
+    return (performance.now() - t0) / (bodies.length * BATCH);
+  } finally {
+    await rx.close();
+  }
 }
 
 export async function run(): Promise<void> {
@@ -64,6 +91,10 @@ export async function run(): Promise<void> {
   console.log(`store insert: ${((insertMs * 1000) / n).toFixed(2)} µs/span (${n} spans in batches of ${BATCH}); at a 2 MB cap, evicting as it goes: ${((capped * 1000) / n).toFixed(2)} µs/span`);
   const readMs = best(5, () => { store.traces({ startMs: 0, endMs: 1e15 }); });
   console.log(`traces(window) over ${store.size} held spans: ${readMs.toFixed(2)} ms`);
+
+  const httpJson = await roundTrip(bodiesJson, 'application/json');
+  const httpProto = await roundTrip(bodiesProto, 'application/x-protobuf');
+  console.log(`over loopback HTTP, request to answer (decode + store included): JSON ${(httpJson * 1000).toFixed(2)} µs/span, protobuf ${(httpProto * 1000).toFixed(2)} µs/span`);
 
   decoded.length = 0;
   const mj = heapPerSpan(bodiesJson, fromJson);
