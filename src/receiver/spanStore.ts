@@ -66,6 +66,8 @@ interface Entry {
 interface TraceEntry {
   spans: Span[];
   head: number;
+  /** Span ids held: an exporter that timed out resends its batch, which must not count twice. */
+  readonly ids: Set<string>;
 }
 
 export interface SpanStoreOptions {
@@ -75,9 +77,10 @@ export interface SpanStoreOptions {
   readonly now?: () => number;
 }
 
-/** What one `add` did: spans kept, and spans dropped to make room (oldest first) or expired. */
+/** What one `add` did: spans kept, spans already held (resent), and spans dropped to make room (oldest first) or expired. */
 export interface AddResult {
   readonly added: number;
+  readonly duplicates: number;
   readonly evicted: number;
   readonly expired: number;
 }
@@ -138,26 +141,32 @@ export class SpanStore {
 
   /**
    * Adds a batch (one export request). Spans without a trace or span id are the caller's to
-   * refuse (it counts them for the partial-success answer). Over the cap, the oldest spans go
-   * first — possibly some of this batch when the batch alone is larger than the cap.
+   * refuse (it counts them for the partial-success answer); a span already held (same trace and
+   * span id: a resent batch) is not added again. Over the cap, the oldest spans go first —
+   * possibly some of this batch when the batch alone is larger than the cap.
    */
   add(spans: readonly Span[]): AddResult {
     const at = this.now();
     const expired = this.expire(at);
-    if (spans.length === 0) return { added: 0, evicted: 0, expired };
+    if (spans.length === 0) return { added: 0, duplicates: 0, evicted: 0, expired };
     const shares = resourceShares(spans);
+    let fresh = 0;
     for (const span of spans) {
+      let t = this.byTrace.get(span.traceId);
+      if (t === undefined) {
+        t = { spans: [], head: 0, ids: new Set() };
+        this.byTrace.set(span.traceId, t);
+      } else if (t.ids.has(span.spanId)) continue;
+      t.spans.push(span);
+      t.ids.add(span.spanId);
       const bytes = spanBytes(span) + (shares.get(span.resource) ?? 0);
       this.queue.push({ span, at, bytes });
       this.bytesHeld += bytes;
-      let t = this.byTrace.get(span.traceId);
-      if (t === undefined) {
-        t = { spans: [], head: 0 };
-        this.byTrace.set(span.traceId, t);
-      }
-      t.spans.push(span);
+      fresh++;
     }
-    this.received += spans.length;
+    const duplicates = spans.length - fresh;
+    if (fresh === 0) return { added: 0, duplicates, evicted: 0, expired };
+    this.received += fresh;
     let evicted = 0;
     while (this.bytesHeld > this.maxBytes && this.size > 0) {
       this.dropHead();
@@ -167,7 +176,7 @@ export class SpanStore {
     this.compact();
     this.versionNo++;
     for (const l of [...this.listeners]) l(this.versionNo);
-    return { added: spans.length - Math.min(evicted, spans.length), evicted, expired };
+    return { added: fresh - Math.min(evicted, fresh), duplicates, evicted, expired };
   }
 
   /** Spans whose time overlaps the window (start before its end, end at or after its start). */
@@ -252,6 +261,7 @@ export class SpanStore {
     if (t === undefined) return;
     // The queue and each trace's list share the arrival order, so the dropped span heads its trace.
     t.head++;
+    t.ids.delete(e.span.spanId);
     if (t.head >= t.spans.length) this.byTrace.delete(e.span.traceId);
     else if (t.head > 64 && t.head * 2 > t.spans.length) {
       t.spans = t.spans.slice(t.head);

@@ -114,6 +114,20 @@ describe('SpanStore', () => {
     assert.deepEqual(store.spans({ startMs: 1_003.5, endMs: 1_004 }).map((s) => s.name), ['op1']);
   });
 
+  it('a resent batch (same trace and span ids) is not stored twice; a dropped span may come back', () => {
+    const store = new SpanStore({ maxBytes: spanBytes(span(1, 1)) * 3 + 500 });
+    assert.deepEqual(store.add([span(1, 1), span(1, 2)]), { added: 2, duplicates: 0, evicted: 0, expired: 0 });
+    const version = store.version;
+    assert.deepEqual(store.add([span(1, 1), span(1, 2)]), { added: 0, duplicates: 2, evicted: 0, expired: 0 });
+    assert.equal(store.version, version, 'nothing changed');
+    assert.equal(store.add([span(1, 2), span(1, 3)]).duplicates, 1);
+    assert.deepEqual(store.trace(span(1, 1).traceId)?.spans.map((s) => s.name), ['op1', 'op2', 'op3']);
+    // Over the cap span 1 goes; sent again later it is new again.
+    assert.equal(store.add([span(1, 4)]).evicted, 1);
+    assert.equal(store.add([span(1, 1)]).duplicates, 0);
+    assert.equal(store.stats().received, 5);
+  });
+
   it('fires onDidChange after each batch with the new version; dispose stops it', () => {
     const store = new SpanStore();
     const seen: number[] = [];
