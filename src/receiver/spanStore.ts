@@ -1,4 +1,5 @@
 // The receiver's span store: spans in arrival order, kept for a retention window under a memory cap, indexed by trace id.
+import type { Subscription } from '../core/source';
 import type { AttrValue, Attributes, Span, TimeWindow, Trace } from '../shared/model';
 
 /** Retention values the setting accepts (CONTRACT: "15m"…"24h"). */
@@ -95,10 +96,6 @@ export interface SpanStoreStats {
   readonly expired: number;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
-
 /**
  * Spans in arrival order. Retention counts from arrival (an app replaying old spans still sees
  * them), so expiry and the memory cap both drop from the head of one queue: no timer, no sort.
@@ -134,7 +131,7 @@ export class SpanStore {
   }
 
   /** Called after each batch that added spans, with the new version. */
-  onDidChange(listener: (version: number) => void): Disposable {
+  onDidChange(listener: (version: number) => void): Subscription {
     this.listeners.add(listener);
     return { dispose: () => { this.listeners.delete(listener); } };
   }
