@@ -2,9 +2,11 @@
 import * as vscode from 'vscode';
 import type { TelemetrySource } from '../core/source';
 import { FilesSource } from '../files/source';
+import { ReceiverSource } from '../receiver/source';
+import { DEFAULT_RETENTION_MS, parseRetention } from '../receiver/spanStore';
 import { TempoSource } from '../tempo/source';
 import type { TempoQueries } from '../tempo/client';
-import type { Config, Retention, SourceKind, TempoLensConfig } from './config';
+import type { Config, SourceKind, TempoLensConfig } from './config';
 import type { Connection } from './connection';
 import { Disposable } from './lifecycle';
 import type { Logger } from './log';
@@ -76,16 +78,15 @@ const filesFactory: SourceFactory = {
   cliArgs: (ctx) => ['--source', 'files', '--files', ctx.config.files],
 };
 
-export const RETENTION_MS: Record<Retention, number> = { '15m': 15 * 60_000, '30m': 30 * 60_000, '1h': 3_600_000, '2h': 2 * 3_600_000, '6h': 6 * 3_600_000, '12h': 12 * 3_600_000, '24h': 24 * 3_600_000 };
-
 const receiverFactory: SourceFactory = {
   usesConnection: false,
   keys: ['receiver.port', 'receiver.retention'],
   key: async (ctx) => `receiver\u0000${ctx.config.receiver.port}\u0000${ctx.config.receiver.retention}`,
-  create: async () => {
-    throw new Error('the local receiver is not built yet');
+  create: (ctx) => {
+    const log = ctx.log;
+    return ReceiverSource.start({ port: ctx.config.receiver.port, retentionMs: parseRetention(ctx.config.receiver.retention) ?? DEFAULT_RETENTION_MS, log: (m) => log.info(m) });
   },
-  label: (_ctx, source) => source.describe?.().tooltip.split('\n')[0] ?? 'local receiver',
+  label: (_ctx, source) => (source instanceof ReceiverSource ? `local receiver ${source.receiver.endpoint}` : 'local receiver'),
   // The receiver lives in this editor's memory: a separate CLI process cannot read it.
   cliArgs: () => null,
 };

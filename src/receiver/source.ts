@@ -7,6 +7,9 @@ import type { SpanAggregator } from '../core/stats';
 import type { CodeRef, StatsSnapshot, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import { startReceiver, type Receiver, type ReceiverOptions } from './index';
 
+/** New spans are announced at most this often: an app exporting every second must not refresh the editor every second. */
+const CHANGE_THROTTLE_MS = 2000;
+
 const CAPABILITIES: SourceCapabilities = { kind: 'receiver', label: 'local receiver', remote: false, exact: true, search: 'subset', insights: 'all' };
 
 function throwIfAborted(signal: AbortSignal): void {
@@ -17,8 +20,16 @@ export class ReceiverSource implements TelemetrySource {
   readonly capabilities = CAPABILITIES;
   private last: { agg: SpanAggregator; window: TimeWindow; version: number } | null = null;
   private lastTraces: Trace[] | null = null;
+  /** End of the window whose traces are pending: the previous window's load (earlier end, same refresh) does not replace them. */
+  private lastTracesEnd = -Infinity;
+  private readonly listeners = new Set<() => void>();
+  private throttle: ReturnType<typeof setTimeout> | undefined;
+  private changedSince = false;
+  private readonly storeSub: Subscription;
 
-  private constructor(readonly receiver: Receiver) {}
+  private constructor(readonly receiver: Receiver) {
+    this.storeSub = receiver.store.onDidChange(() => this.announce());
+  }
 
   /** Starts the endpoint (the configured port or the next free one) and wraps its store. */
   static async start(options: ReceiverOptions): Promise<ReceiverSource> {
@@ -30,9 +41,12 @@ export class ReceiverSource implements TelemetrySource {
     const store = this.receiver.store;
     const { snapshot, aggregator, spansRead } = statsOfSpans(store.spans(req.window), req, 'receiver', 'received spans');
     this.last = { agg: aggregator, window: req.window, version: store.version };
-    // The detectors get the whole traces that had a counted span, once.
-    const { pred } = requestPredicate(req, 'received spans');
-    this.lastTraces = store.traces(req.window).filter((t) => t.spans.some((s) => s.startMs >= req.window.startMs && s.startMs < req.window.endMs && (pred === null || pred(s))));
+    // The detectors get the whole traces that had a counted span, once per refresh (the current window's).
+    if (req.window.endMs >= this.lastTracesEnd) {
+      const { pred } = requestPredicate(req, 'received spans');
+      this.lastTraces = store.traces(req.window).filter((t) => t.spans.some((s) => s.startMs >= req.window.startMs && s.startMs < req.window.endMs && (pred === null || pred(s))));
+      this.lastTracesEnd = req.window.endMs;
+    }
     const st = store.stats();
     const notes = [
       `Figures from ${spansRead} span${spansRead === 1 ? '' : 's'} received on ${this.receiver.endpoint} (${aggregator.spans} with code attributes); percentiles are exact.`,
@@ -98,17 +112,37 @@ export class ReceiverSource implements TelemetrySource {
     const st = this.receiver.store.stats();
     const endpoint = this.receiver.endpoint;
     return {
-      text: `OTLP :${this.receiver.port}`,
-      tooltip: `Local OTLP receiver on ${endpoint} (${st.spans} span${st.spans === 1 ? '' : 's'} held)\nClick to copy OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`,
+      text: `$(radio-tower) Tempo Lens: receiver :${this.receiver.port}`,
+      tooltip: `Local OTLP receiver on ${endpoint} (loopback only; ${st.spans} span${st.spans === 1 ? '' : 's'} held)\nPoint your app at it: OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}\nClick to copy that line.`,
       copy: `OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`,
     };
   }
 
+  private announce(): void {
+    if (this.throttle !== undefined) {
+      this.changedSince = true;
+      return;
+    }
+    for (const l of this.listeners) l();
+    this.throttle = setTimeout(() => {
+      this.throttle = undefined;
+      if (this.changedSince) {
+        this.changedSince = false;
+        this.announce();
+      }
+    }, CHANGE_THROTTLE_MS);
+  }
+
+  /** New spans arrived (at most one call per 2 s while an app keeps exporting). */
   onDidChange(listener: () => void): Subscription {
-    return this.receiver.store.onDidChange(() => listener());
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
   }
 
   dispose(): Promise<void> {
+    if (this.throttle !== undefined) clearTimeout(this.throttle);
+    this.listeners.clear();
+    this.storeSub.dispose();
     this.last = null;
     this.lastTraces = null;
     return this.receiver.close();
