@@ -103,7 +103,7 @@ export class CliAgentPort implements AgentPort {
       const result = await tempoInsights(
         targets,
         { client: this.queries, drillDown: (ref, service, s) => source.drillDown(ref, service, snap.window, s) },
-        { window: snap.window, filter: this.cmd.filter },
+        { window: snap.window, filter: this.cmd.filter, now: () => now },
         INSIGHT_SAMPLING,
         signal,
       );
