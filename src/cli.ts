@@ -1,7 +1,7 @@
 // Composition root of the headless CLI (`tempo-lens`): wires argument parsing, the stats sources, the matcher and the formatters.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Attributes, CodeRef, FunctionStats, TimeWindow } from './shared/model';
+import type { Attributes, FunctionStats } from './shared/model';
 import { parseCliArgs, type CliCommand, type DoctorCommand, type HotspotsCommand } from './core/cliArgs';
 import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, windowOf, type CliIo } from './cli/common';
 import { doctorJson } from './core/doctor';
@@ -17,7 +17,7 @@ import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './files/files';
-import { findingsOutside, insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
+import { insightsFromTraces, tempoInsights, uncountedFunctions, type InsightsResult } from './tempo/insightsSource';
 import { runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
 import { FilesCensus } from './files/census';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
@@ -83,13 +83,8 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
       );
     }
     const snapshot = { ...loaded, notes };
-    // A finding on a method the figures did not count (late spans Tempo's metrics skipped, a search
-    // sample that missed it) is still a finding: listed after the counted ones, without figures —
-    // in the services the figures cover (a --filter on services keeps the others out).
-    const known = new Set(sorted.map((f) => functionKey(f.codeRef, f.service)));
-    const services = new Set(sorted.map((f) => f.service));
-    const uncounted = traceInsights === null ? [] : findingsOutside(traceInsights.findings, known).filter((f) => services.has(f.service));
-    const listed = [...sorted, ...uncounted.map((f) => uncountedStats(f.codeRef, f.service, loaded.window))];
+    // A finding on a method the figures did not count is still a finding: listed after the counted ones, without figures.
+    const listed = [...sorted, ...(traceInsights === null ? [] : uncountedFunctions(traceInsights.findings, sorted, loaded.window))];
     const located = matcher !== null ? await matcher.locateAll(listed.map((f) => ({ ref: f.codeRef, service: f.service })), signal).finally(() => matcher.dispose()) : null;
     const all: HotspotRow[] = listed.map((stats: FunctionStats, i) => ({
       stats,
@@ -116,14 +111,6 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   } finally {
     await client?.close();
   }
-}
-
-/** Figures of a method known only from sampled traces: nothing counted (calls print as unknown, not 0). */
-function uncountedStats(codeRef: CodeRef, service: string | null, window: TimeWindow): FunctionStats {
-  return {
-    key: functionKey(codeRef, service), codeRef, service, origin: 'search', window, calls: 0, ratePerSec: 0, errors: 0, errorRate: 0,
-    p50Ms: null, p95Ms: null, p99Ms: null, quantilesApproximate: false, sample: { spans: 0, matched: null }, latencySeries: [], topErrors: [], exampleTraceIds: [],
-  };
 }
 
 function refusedLogger(io: CliIo): (query: string, answer: string) => void {

@@ -1,5 +1,5 @@
 // Trace insights (caller-timeout, cache-stampede, n-plus-one) from sampled traces: one sampling search (or drill-downs) → trace fetch (once per trace, shared, bounded) → detectors over all of them → findings per function. No vscode.
-import type { CodeRef, Insight, SpanHit, TimeWindow, Trace } from '../shared/model';
+import type { CodeRef, FunctionStats, Insight, SpanHit, TimeWindow, Trace } from '../shared/model';
 import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
 import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
 import { detectNPlusOne, nPlusOneInsight, type NPlusOneFinding } from '../core/insights/nPlusOne';
@@ -135,16 +135,23 @@ function relatedLine(lines: readonly string[], own: FunctionFindings): string | 
 }
 
 /**
- * Functions with findings that are not among `known` (keys by `functionKey`): a stampede on a
- * cached loader whose spans the stats did not count (Tempo 3.0 metrics count late spans only in
- * part; the search fallback reads a sample) is found from its caller's traces all the same.
+ * Methods with findings that `counted` does not list, in the services it covers (a filter on
+ * services keeps the others out), as figures without counts: a stampede on a cached loader whose
+ * spans the figures missed (Tempo 3.0 metrics count late spans only in part; the search fallback
+ * reads a sample) is found from its caller's traces all the same.
  */
-export function findingsOutside(findings: ReadonlyMap<string, FunctionFindings>, known: ReadonlySet<string>): { readonly codeRef: CodeRef; readonly service: string | null; readonly insights: readonly Insight[] }[] {
-  const out: { codeRef: CodeRef; service: string | null; insights: readonly Insight[] }[] = [];
+export function uncountedFunctions(findings: ReadonlyMap<string, FunctionFindings>, counted: readonly FunctionStats[], window: TimeWindow): FunctionStats[] {
+  const known = new Set(counted.map((f) => functionKey(f.codeRef, f.service)));
+  const services = new Set(counted.map((f) => f.service));
+  const out: FunctionStats[] = [];
   for (const [k, f] of findings) {
     const on = f.callerTimeout ?? f.cacheStampede ?? f.nPlusOne;
-    if (known.has(k) || on === null || f.insights.length === 0) continue;
-    out.push({ codeRef: on.codeRef, service: on.service, insights: f.insights });
+    if (known.has(k) || on === null || f.insights.length === 0 || !services.has(on.service)) continue;
+    out.push({
+      key: k, codeRef: on.codeRef, service: on.service, origin: 'search', window, calls: 0, ratePerSec: 0, errors: 0, errorRate: 0,
+      // Nothing counted: `sample` of 0 spans of unknown makes calls print as unknown, not 0.
+      p50Ms: null, p95Ms: null, p99Ms: null, quantilesApproximate: false, sample: { spans: 0, matched: null }, latencySeries: [], topErrors: [], exampleTraceIds: [],
+    });
   }
   return out;
 }

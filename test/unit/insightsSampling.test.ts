@@ -3,6 +3,11 @@
 // finding on a method the figures did not count is still reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { startTempoServer } from '../tempo-server/server';
 import { mergeHits, wantsRecentSearch, type SampleHit } from '../../src/core/insights/sampling';
 import { EXPECTED_FINDINGS, incidentScenario } from '../scenarios/incidents';
 import { runHotspots } from '../scenarios/hotspotsRun';
@@ -63,4 +68,28 @@ test('late spans, figures from the search fallback (no metrics): getJwks is not 
   assert.equal(jwks?.properties.calls, null, 'not counted: calls unknown, not 0');
   assert.ok((jwks?.properties.traceIds.length ?? 0) > 0);
   assert.ok(r.requests.length <= 40, `${r.requests.length} requests`);
+});
+
+const REPO = path.resolve(__dirname, '../../..');
+const CLI = path.join(REPO, 'dist/cli.js');
+
+test('tempo-lens mcp, late spans and figures from the search fallback: the hotspots tool lists the getJwks stampede too, without figures', { skip: !existsSync(CLI) && 'dist/cli.js not built (npm run build)' }, async () => {
+  const now = Date.now();
+  const server = await startTempoServer({ rangedSearchHidesLateSeconds: 120, metrics: false });
+  const client = new Client({ name: 'tempo-lens-test', version: '0.0.0' });
+  try {
+    for (const p of incidentScenario(now)) server.ingest(p);
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--url', server.url, '--since', '10m'], cwd: REPO, env: { PATH: process.env['PATH'] ?? '' }, stderr: 'ignore' }));
+    const r = (await client.callTool({ name: 'hotspots', arguments: { limit: 50 } })) as { content: { text: string }[]; isError?: boolean };
+    assert.notEqual(r.isError, true, r.content[0]?.text);
+    const fns = (JSON.parse(r.content[0]?.text ?? '{}') as { functions: { service: string; codeRef: { namespace: string; function: string }; stats: { p95Ms: number | null }; insights: { kind: string }[] }[] }).functions;
+    const found = fns
+      .flatMap((f) => f.insights.filter((i) => TRACE_KINDS.has(i.kind)).map((i) => ({ kind: i.kind, function: `${f.codeRef.namespace}.${f.codeRef.function}`, service: f.service })))
+      .sort((a, b) => key(a).localeCompare(key(b)));
+    assert.deepEqual(found, EXPECTED);
+    assert.equal(fns.find((f) => f.codeRef.function === 'getJwks')?.stats.p95Ms, null, 'not counted: no figures');
+  } finally {
+    await client.close();
+    await server.close();
+  }
 });
