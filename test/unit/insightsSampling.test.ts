@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startTempoServer } from '../tempo-server/server';
+import { TempoClient } from '../../src/tempo/client';
+import { searchSampler } from '../../src/tempo/insightsSource';
 import { mergeHits, wantsRecentSearch, type SampleHit } from '../../src/core/insights/sampling';
 import { EXPECTED_FINDINGS, incidentScenario } from '../scenarios/incidents';
 import { runHotspots } from '../scenarios/hotspotsRun';
@@ -88,6 +90,37 @@ test('tempo-lens mcp, late spans and figures from the search fallback: the hotsp
       .sort((a, b) => key(a).localeCompare(key(b)));
     assert.deepEqual(found, EXPECTED);
     assert.equal(fns.find((f) => f.codeRef.function === 'getJwks')?.stats.p95Ms, null, 'not counted: no figures');
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test('searchSampler: the unranged twin only for a recent window, best effort (its failure leaves the ranged hits), and it brings back the late stampede', async () => {
+  const server = await startTempoServer({ now: () => NOW, rangedSearchHidesLateSeconds: 120 });
+  const client = new TempoClient({ url: server.url, auth: 'none', user: '', token: undefined, tenant: '', headers: {} });
+  try {
+    for (const p of incidentScenario(NOW)) server.ingest(p);
+    const jwks = { codeRef: { namespace: 'com.acme.token.TokenService', function: 'getJwks', filePath: null, line: null }, service: 'token-service', p50Ms: 1000 };
+    const recent = { startMs: NOW - 600_000, endMs: NOW };
+    const sampler = (window: { startMs: number; endMs: number }) => searchSampler(client, window, '', { now: () => NOW, maxTraces: 10 });
+    const searches = (): { start: string | undefined }[] => server.requests.filter((q) => q.path.endsWith('/api/search')).map((q) => ({ start: q.query['start'] }));
+
+    server.clearRequests();
+    const both = await sampler(recent)([jwks], AbortSignal.timeout(10_000));
+    assert.equal(searches().length, 2);
+    assert.ok(both.length >= 5, `the stampede's concurrent traces: ${both.length}`);
+
+    server.clearRequests();
+    server.inject({ path: /\/api\/search\?(?!.*start=)/, status: 500, body: 'boom' });
+    const rangedOnly = await sampler(recent)([jwks], AbortSignal.timeout(10_000));
+    assert.equal(searches().length, 2);
+    assert.deepEqual(rangedOnly, [], 'the late stampede is hidden from the ranged search; the failed unranged one is not an error');
+
+    server.clearRequests();
+    const old = await sampler({ startMs: NOW - 7_200_000, endMs: NOW - 3_600_000 })([jwks], AbortSignal.timeout(10_000));
+    assert.deepEqual(searches().map((q) => q.start !== undefined), [true], 'an hour-old window: the ranged search only');
+    assert.deepEqual(old, []);
   } finally {
     await client.close();
     await server.close();
