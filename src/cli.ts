@@ -17,7 +17,7 @@ import type { LocateRequest } from './symbols/mapClient';
 import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
 import { FileStatsSource } from './files/files';
-import { insightsFromTraces, tempoInsights, type InsightsResult } from './tempo/insightsSource';
+import { insightsFromTraces, tempoInsights, uncountedFunctions, type InsightsResult } from './tempo/insightsSource';
 import { runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
 import { FilesCensus } from './files/census';
 import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
@@ -73,7 +73,7 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
       traceInsights = await tempoInsights(
         targets,
         { client, drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s) },
-        { window: loaded.window, filter: cmd.filter },
+        { window: loaded.window, filter: cmd.filter, now: () => now },
         { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
         signal,
       );
@@ -83,8 +83,10 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
       );
     }
     const snapshot = { ...loaded, notes };
-    const located = matcher !== null ? await matcher.locateAll(sorted.map((f) => ({ ref: f.codeRef, service: f.service })), signal).finally(() => matcher.dispose()) : null;
-    const all: HotspotRow[] = sorted.map((stats: FunctionStats, i) => ({
+    // A finding on a method the figures did not count is still a finding: listed after the counted ones, without figures.
+    const listed = [...sorted, ...(traceInsights === null ? [] : uncountedFunctions(traceInsights.findings, sorted, loaded.window))];
+    const located = matcher !== null ? await matcher.locateAll(listed.map((f) => ({ ref: f.codeRef, service: f.service })), signal).finally(() => matcher.dispose()) : null;
+    const all: HotspotRow[] = listed.map((stats: FunctionStats, i) => ({
       stats,
       location: located?.[i]?.location ?? null,
       insights: combineInsights(thresholdInsights(stats, thresholds), traceInsights?.findings.get(functionKey(stats.codeRef, stats.service))?.insights ?? []),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { CodeLocation, CodeRef, Insight, Span, Trace } from '../shared/model';
+import type { CodeLocation, CodeRef, Span, Trace } from '../shared/model';
 import type { McpCommand } from '../core/cliArgs';
 import { AGENT_TOOLS, DATA_NOTICE, resultText, traceSummaryOf, type FunctionDetail, type ToolFunction } from '../core/agentTools';
 import { runAgentTool, untilAborted, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
@@ -17,7 +17,7 @@ import { judge } from '../core/surfaces';
 import type { MapWorkerClient } from '../symbols/mapClient';
 import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
 import { FileStatsSource } from '../files/files';
-import { insightsFromTraces, tempoInsights } from '../tempo/insightsSource';
+import { insightsFromTraces, tempoInsights, uncountedFunctions, type FunctionFindings } from '../tempo/insightsSource';
 import { TempoStatsSource, type StatsSource } from '../tempo/statsSource';
 import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, type CliIo } from './common';
 
@@ -94,7 +94,7 @@ export class CliAgentPort implements AgentPort {
       return { location: outcome?.location ?? null, reason: outcome?.reason ?? 'not found in the workspace' };
     });
     const notes = [...snap.notes];
-    let findings = new Map<string, { insights: readonly Insight[] }>();
+    let findings = new Map<string, FunctionFindings>();
     if (this.cmd.insights && this.files !== null) {
       findings = new Map(insightsFromTraces(this.files.traces()).findings);
     } else if (this.cmd.insights && this.queries !== null) {
@@ -103,7 +103,7 @@ export class CliAgentPort implements AgentPort {
       const result = await tempoInsights(
         targets,
         { client: this.queries, drillDown: (ref, service, s) => source.drillDown(ref, service, snap.window, s) },
-        { window: snap.window, filter: this.cmd.filter },
+        { window: snap.window, filter: this.cmd.filter, now: () => now },
         INSIGHT_SAMPLING,
         signal,
       );
@@ -117,6 +117,10 @@ export class CliAgentPort implements AgentPort {
       location: l.location,
       insights: combineInsights(thresholdInsights(l.stats, thresholds), findings.get(functionKey(l.stats.codeRef, l.stats.service))?.insights ?? []),
     }));
+    // A finding on a method the figures did not count is still a finding: listed after the counted ones, without figures.
+    const uncounted = uncountedFunctions(findings, snap.functions, snap.window);
+    const where = matcher === null || uncounted.length === 0 ? [] : await matcher.locateAll(uncounted.map((f) => ({ ref: f.codeRef, service: f.service })), signal);
+    uncounted.forEach((stats, i) => functions.push({ stats, previous: null, changes: [], location: where[i]?.location ?? null, insights: findings.get(stats.key)?.insights ?? [] }));
     return { functions, window: snap.window, origin: snap.origin, notes };
   }
 

@@ -1,15 +1,15 @@
 // Trace insights (caller-timeout, cache-stampede, n-plus-one) from sampled traces: one sampling search (or drill-downs) → trace fetch (once per trace, shared, bounded) → detectors over all of them → findings per function. No vscode.
-import type { CodeRef, Insight, SpanHit, TimeWindow, Trace } from '../shared/model';
+import type { CodeRef, FunctionStats, Insight, SpanHit, TimeWindow, Trace } from '../shared/model';
 import { cacheStampedeInsight, detectCacheStampedes, type CacheStampedeFinding } from '../core/insights/cacheStampede';
 import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding } from '../core/insights/callerTimeout';
 import { detectNPlusOne, nPlusOneInsight, type NPlusOneFinding } from '../core/insights/nPlusOne';
-import { chooseTraces, samplingQuery, type SampleHit, type TraceBudget } from '../core/insights/sampling';
+import { chooseTraces, mergeHits, samplingQuery, wantsRecentSearch, type SampleHit, type TraceBudget } from '../core/insights/sampling';
 import { parseTraceBody } from '../core/otlp';
 import { forEachSearchSpan, spanHitOf } from '../core/search';
 import { checkFilter } from '../core/traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
-import type { TempoQueries } from './client';
+import type { SearchResponse, TempoQueries } from './client';
 import { TraceSampleCache } from './traceSamples';
 
 /** Detector findings of one function, kept for the quick fixes (they need the evidence, not just the message). */
@@ -134,6 +134,28 @@ function relatedLine(lines: readonly string[], own: FunctionFindings): string | 
   return `related: ${keep.slice(0, 2).join('; ')}${keep.length > 2 ? `; +${keep.length - 2} more` : ''}`;
 }
 
+/**
+ * Methods with findings that `counted` does not list, in the services it covers (a filter on
+ * services keeps the others out), as figures without counts: a stampede on a cached loader whose
+ * spans the figures missed (Tempo 3.0 metrics count late spans only in part; the search fallback
+ * reads a sample) is found from its caller's traces all the same.
+ */
+export function uncountedFunctions(findings: ReadonlyMap<string, FunctionFindings>, counted: readonly FunctionStats[], window: TimeWindow): FunctionStats[] {
+  const known = new Set(counted.map((f) => functionKey(f.codeRef, f.service)));
+  const services = new Set(counted.map((f) => f.service));
+  const out: FunctionStats[] = [];
+  for (const [k, f] of findings) {
+    const on = f.callerTimeout ?? f.cacheStampede ?? f.nPlusOne;
+    if (known.has(k) || on === null || f.insights.length === 0 || !services.has(on.service)) continue;
+    out.push({
+      key: k, codeRef: on.codeRef, service: on.service, origin: 'search', window, calls: 0, ratePerSec: 0, errors: 0, errorRate: 0,
+      // Nothing counted: `sample` of 0 spans of unknown makes calls print as unknown, not 0.
+      p50Ms: null, p95Ms: null, p99Ms: null, quantilesApproximate: false, sample: { spans: 0, matched: null }, latencySeries: [], topErrors: [], exampleTraceIds: [],
+    });
+  }
+  return out;
+}
+
 /** Every trace of a file source at once: the detectors see complete evidence, nothing is sampled. */
 export function insightsFromTraces(traces: readonly Trace[]): InsightsResult {
   const collector = new FindingsCollector();
@@ -155,9 +177,11 @@ function abortError(signal: AbortSignal): Error {
 
 /**
  * The search-based sampler: one TraceQL search for every target's slow (over its p50) and erroring
- * spans in the window, then `chooseTraces` within the budget.
+ * spans in the window — and, when the window reaches into recent data, the same query without
+ * start/end, whose hits (kept to the window) fill what a ranged search leaves out of spans that
+ * arrived late (`wantsRecentSearch`) — then `chooseTraces` within the budget. Two requests at most.
  */
-export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'search'>, window: TimeWindow, filter: string, budget: TraceBudget = {}): InsightSampler {
+export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'search'>, window: TimeWindow, filter: string, budget: TraceBudget & { readonly now?: () => number } = {}): InsightSampler {
   return async (targets, signal) => {
     if (targets.length === 0) return [];
     const check = checkFilter(filter);
@@ -165,29 +189,37 @@ export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'searc
     const q = samplingQuery(targets, { scopedIntrinsics: caps.scopedIntrinsics, filter: check.ok ? check.conditions : '' });
     const start = Math.floor(window.startMs / 1000);
     const end = Math.max(start + 1, Math.ceil(window.endMs / 1000));
-    const resp = await client.search({ q, start, end, limit: 300, spss: 100 }, signal);
-    const hits: SampleHit[] = [];
-    forEachSearchSpan(resp, (f) => hits.push({ ...spanHitOf(f), namespace: f.namespace, fn: f.fn, fnName: f.fnName }));
-    return chooseTraces(targets, hits, budget);
+    const hitsOf = (resp: SearchResponse): SampleHit[] => {
+      const hits: SampleHit[] = [];
+      forEachSearchSpan(resp, (f) => hits.push({ ...spanHitOf(f), namespace: f.namespace, fn: f.fn, fnName: f.fnName }));
+      return hits;
+    };
+    const recent = wantsRecentSearch(window, (budget.now ?? Date.now)());
+    const [ranged, unranged] = await Promise.all([
+      client.search({ q, start, end, limit: 300, spss: 100 }, signal),
+      // Best effort: without it the ranged hits are what a sampler had before.
+      recent ? client.search({ q, limit: 300, spss: 100 }, signal).catch((e: unknown) => (signal.aborted ? Promise.reject(e) : null)) : null,
+    ]);
+    return chooseTraces(targets, mergeHits(hitsOf(ranged), unranged === null ? [] : hitsOf(unranged), window), budget);
   };
 }
 
 /**
- * Trace insights of Tempo functions for a one-shot caller (the CLI, the MCP server): one sampling
- * search within `budget`, per-function drill-downs only if that search fails, every trace fetched
+ * Trace insights of Tempo functions for a one-shot caller (the CLI, the MCP server): the sampling
+ * search (and its unranged twin) within `budget`, per-function drill-downs only if that search fails, every trace fetched
  * once for the run.
  */
 export function tempoInsights(
   targets: readonly InsightTarget[],
   tempo: { readonly client: Pick<TempoQueries, 'capabilities' | 'search' | 'traceById'>; readonly drillDown: InsightDrillDown },
-  query: { readonly window: TimeWindow; readonly filter: string },
+  query: { readonly window: TimeWindow; readonly filter: string; readonly now?: () => number },
   options: SampleInsightsOptions & TraceBudget,
   signal: AbortSignal,
 ): Promise<InsightsResult> {
   const traces = new TraceSampleCache(clientTraceFetch(tempo.client));
   return sampleInsights(
     targets,
-    { sample: searchSampler(tempo.client, query.window, query.filter, options), drillDown: tempo.drillDown, fetchTrace: (id, s) => traces.get(id, s) },
+    { sample: searchSampler(tempo.client, query.window, query.filter, { ...options, ...(query.now !== undefined ? { now: query.now } : {}) }), drillDown: tempo.drillDown, fetchTrace: (id, s) => traces.get(id, s) },
     options,
     signal,
   );

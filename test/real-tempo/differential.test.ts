@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTraceBody } from '../../src/core/otlp';
+import { samplingQuery } from '../../src/core/insights/sampling';
 import { drillDownQuery, metricsQueries, statsSearchQuery, type StatsQueryOptions } from '../../src/core/traceql';
 import { startTempoServer, type TempoTestServer } from '../tempo-server/server';
 import { pushedPayloads, pushedScenario, realTempos } from './realTempo';
@@ -178,6 +179,16 @@ for (const tempo of realTempos()) {
           assert.equal(test.status, real.status, q);
           assert.deepEqual(searchSpans(test.text), searchSpans(real.text), q);
         }
+      }
+    });
+
+    test('the insights sampling search, with start/end and without (recent data only): the same spans', async () => {
+      const targets = scenario.functions.map((fn) => ({ codeRef: fn.codeRef, service: fn.service, p50Ms: 5 }));
+      const q = samplingQuery(targets, { scopedIntrinsics: true, filter: '' });
+      for (const params of [{ ...search, limit: '300', spss: '100' }, { limit: '300', spss: '100' }]) {
+        const [real, test] = await both('/api/search', { q, ...params });
+        assert.equal(test.status, real.status, `${'start' in params ? 'ranged' : 'unranged'}: real ${real.text.slice(0, 200)}`);
+        assert.deepEqual(searchSpans(test.text), searchSpans(real.text), 'start' in params ? 'ranged' : 'unranged');
       }
     });
 

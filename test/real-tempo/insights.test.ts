@@ -19,11 +19,11 @@ const key = (f: { kind: string; function: string }): string => `${f.kind} ${f.fu
 
 for (const tempo of tempos) {
   describe(`Tempo ${tempo.version}: trace insights`, () => {
-    // Known gap (issue 13 stays open): real Tempo's search does not return every matching trace to
-    // the one combined sampling search (2.7 answered 66 of 180 traces to a `{ }` search with a
-    // limit of 280), so the getJwks stampede is found in some runs and missed in others. Reported
-    // as a TODO — its result and diff print on every run — until the sampler narrows per function.
-    test('hotspots finds exactly the expected findings, ≤ 40 requests, no trace fetched twice', { todo: 'real Tempo search returns a partial sample: the stampede is found in some runs only' }, async () => {
+    // The scenario is pushed at once with spans up to 5 min old: for minutes after, real Tempo leaves
+    // such late spans out of ranged searches (the getJwks stampede came and went from run to run),
+    // and 3.0 counts only part of them in metrics. The sampler's unranged twin search and the
+    // findings on methods the figures did not count keep this exact in every run.
+    test('hotspots finds exactly the expected findings, ≤ 40 requests, no trace fetched twice', async () => {
       const proxy = await countingProxy(tempo.url);
       try {
         const r = await runCli(['hotspots', '--url', proxy.url, '--since', '10m', '--format', 'sarif', '--limit', '10']);

@@ -1,6 +1,6 @@
 // Runs `tempo-lens hotspots` in-process against a loopback test server holding the given OTLP payloads, and reports what it cost in requests.
 import { main } from '../../src/cli';
-import { startTempoServer, type RecordedRequest } from '../tempo-server/server';
+import { startTempoServer, type RecordedRequest, type TempoServerOptions } from '../tempo-server/server';
 
 export interface HotspotsRun {
   readonly code: number;
@@ -13,7 +13,7 @@ export interface HotspotsRun {
 
 const TRACE_PATH = /\/api\/(?:v2\/)?traces\/([0-9a-fA-F]+)/;
 
-export async function runHotspots(payloads: readonly unknown[], nowMs: number, args: readonly string[], serverOptions: { version?: string } = {}): Promise<HotspotsRun> {
+export async function runHotspots(payloads: readonly unknown[], nowMs: number, args: readonly string[], serverOptions: Omit<TempoServerOptions, 'now'> = {}): Promise<HotspotsRun> {
   const server = await startTempoServer({ now: () => nowMs, ...serverOptions });
   try {
     for (const p of payloads) server.ingest(p);

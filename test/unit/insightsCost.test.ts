@@ -6,7 +6,7 @@ import { lastHour, runHotspots } from '../scenarios/hotspotsRun';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-test('hotspots with insights over 10 functions: ≤ 40 requests in all, one search for the sampling, each trace fetched once; both incidents found', async () => {
+test('hotspots with insights over 10 functions: ≤ 40 requests in all, the sampling search (ranged and unranged), each trace fetched once; both incidents found', async () => {
   const r = await runHotspots(seedTraces(NOW), NOW, [...lastHour(NOW), '--format', 'json', '--limit', '10']);
   assert.equal(r.code, 0, r.err);
   const fns = (JSON.parse(r.out) as { functions: { codeRef: { function: string }; insights: { kind: string }[] }[] }).functions;
