@@ -1,6 +1,7 @@
 // The telemetry-source port: what every surface needs from wherever spans come from (Tempo, OTLP files, the local receiver). No vscode, no I/O.
 import type { CodeRef, SpanHit, StatsSnapshot, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import type { CensusResult, SeenFunction } from './doctor';
+import type { SampleTarget } from './insights/sampling';
 
 /** One stats load: the window, the `filter` setting (TraceQL conditions), optionally some services only. */
 export interface StatsRequest {
@@ -72,6 +73,12 @@ export interface TelemetrySource {
    * conditions select them). Absent for exact sources.
    */
   refine?(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot>;
+  /**
+   * For `insights: 'sampled'`: trace ids worth analysing for some functions, within a budget (one or
+   * two searches for all of them, the densest bursts of overlapping calls first). Absent: the
+   * detectors sample one drill-down per function.
+   */
+  sampleTraces?(targets: readonly SampleTarget[], req: StatsRequest & { readonly maxTraces: number; readonly perFunction: number }, signal: AbortSignal): Promise<readonly string[]>;
   /**
    * For `insights: 'all'`: the traces of the last `stats` load not handed over yet, once (the
    * source drops its reference); null when there is nothing new.

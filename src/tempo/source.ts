@@ -6,6 +6,8 @@ import { traceSummaries } from '../core/search';
 import type { DrillDown, SearchRequest, SourceCapabilities, StatsRequest, TelemetrySource } from '../core/source';
 import type { TempoQueries } from './client';
 import { TempoCensus } from './doctor';
+import { searchSampler } from './insightsSource';
+import type { SampleTarget } from '../core/insights/sampling';
 import { TempoStatsSource } from './statsSource';
 
 export interface TempoSourceOptions {
@@ -61,6 +63,10 @@ export class TempoSource implements TelemetrySource {
 
   async tagValues(tag: string, signal: AbortSignal): Promise<string[]> {
     return (await this.client.tagValues(tag, undefined, signal)).tagValues.map((v) => v.value);
+  }
+
+  sampleTraces(targets: readonly SampleTarget[], req: StatsRequest & { readonly maxTraces: number; readonly perFunction: number }, signal: AbortSignal): Promise<readonly string[]> {
+    return searchSampler(this.client, req.window, req.filter, { maxTraces: req.maxTraces, perFunction: req.perFunction, now: Date.now })(targets, signal);
   }
 
   census(req: StatsRequest, signal: AbortSignal): Promise<CensusResult & { readonly functions: readonly SeenFunction[] }> {

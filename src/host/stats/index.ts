@@ -27,7 +27,7 @@ export function createStatsStore(context: vscode.ExtensionContext, services: Ser
     symbols: locator,
     windowFor: (range, now) => windowFor(range, now),
   });
-  const insights = new InsightRunner(store, { log: services.log.child('insights'), source });
+  const insights = new InsightRunner(store, { log: services.log.child('insights'), source, filter: () => services.config.current.filter });
   context.subscriptions.push(insights, store, locator, index);
   return { store, insights, index, locator };
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { FunctionStats, Insight, Trace } from '../../shared/model';
 import type { TelemetrySource } from '../../core/source';
 import { functionKey, severityRank, type LocatedFunction } from '../../core/surfaces';
-import { insightsFromTraces, sampleInsights, type FunctionFindings } from '../../tempo/insightsSource';
+import { insightsFromTraces, sampleInsights, type FunctionFindings, type InsightTarget } from '../../tempo/insightsSource';
 import { TraceSampleCache } from '../../tempo/traceSamples';
 import type { Logger } from '../log';
 import { errorMessage, type StatsStore } from './store';
@@ -20,6 +20,8 @@ export interface InsightRunnerDeps {
   readonly log: Logger;
   /** The configured source (null: not configured). */
   source(): Promise<TelemetrySource | null>;
+  /** The `filter` setting (the sampling search honours it). */
+  filter(): string;
   /** Methods analysed per refresh (the worst of the open files first). Default 12. */
   readonly maxMethods?: number;
   /** Traces taken per method. Default 10. */
@@ -142,13 +144,21 @@ export class InsightRunner implements vscode.Disposable {
       let fresh: ReadonlyMap<string, FunctionFindings> = new Map();
       if (done > 0 && !signal.aborted) {
         try {
+          const perFunction = this.deps.tracesPerMethod ?? 10;
+          const maxTraces = this.deps.maxTraces ?? 60;
+          const window = this.store.state.window;
+          const sampleTraces = source.sampleTraces?.bind(source);
+          // One or two searches for all the methods (bursts first); the cached drill-downs stay the fallback.
+          const sample = sampleTraces !== undefined && window !== null
+            ? { sample: (targets: readonly InsightTarget[], s: AbortSignal) => sampleTraces(targets, { window, filter: this.deps.filter(), maxTraces, perFunction }, s) }
+            : {};
           fresh = (await sampleInsights(
             chosen.map((t) => t.stats),
-            { drillDown: (ref, service) => this.store.drillDown(ref, service), fetchTrace: (id, s) => traces.get(id, s) },
+            { drillDown: (ref, service) => this.store.drillDown(ref, service), fetchTrace: (id, s) => traces.get(id, s), ...sample },
             {
               maxFunctions: max,
-              tracesPerFunction: this.deps.tracesPerMethod ?? 10,
-              maxTraces: this.deps.maxTraces ?? 60,
+              tracesPerFunction: perFunction,
+              maxTraces,
               concurrency: 3,
               timeoutMs: 120_000,
               onSkip: (t, e) => this.deps.log.debug(`insights for ${t.codeRef.function} skipped: ${errorMessage(e)}`),
