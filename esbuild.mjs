@@ -3,11 +3,12 @@
 // packages the extension and the CLI load on first use (dist/vendor/*.js, see `vendor` below).
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
-// For the activation bench (test/bench/activation.bench.ts): build elsewhere, and optionally with
-// every package inline (the layout before the lazy split) to compare against.
+// For the activation bench (test/bench/activation.bench.ts): build elsewhere, and optionally in the
+// layout before the lazy split (every package inline, no one-vscode) to compare against.
 const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
 const eager = process.argv.includes('--eager');
 
@@ -56,34 +57,76 @@ const vendor = {
   lezerTraceql: '@grafana/lezer-traceql', // 85 KB with @lezer/*: the first TraceQL syntax check
 };
 
-/** Redirects vendored packages to dist/vendor/; a value `import` of one (eager) fails the build. */
-const lazyVendor = {
-  name: 'lazy-vendor',
-  setup(b) {
-    for (const [name, pkg] of Object.entries(vendor)) {
-      const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
-      b.onResolve({ filter }, (args) => {
-        if (args.kind !== 'require-call') {
-          return { errors: [{ text: `${pkg} is loaded lazily: use lazyRequire(() => require('${pkg}')) from src/core/lazy.ts and \`import type\` for its types` }] };
-        }
-        return { path: `./vendor/${name}.js`, external: true };
+/**
+ * Our own modules split off the same way, into dist/lazy/<name>.js, reached by
+ * `lazyRequire(() => require('<relative path>'))`. Only modules that hold no state and no class the
+ * main bundle tests with `instanceof`: code shared with them is copied into their bundle, so module
+ * state there would be a second copy. Pure functions only, or a self-contained surface.
+ */
+const seams = {
+  fixTimeout: 'src/core/fixes/timeout.ts', // quick fix "add a client timeout" (with the shared fix model)
+  fixCacheSync: 'src/core/fixes/cacheSync.ts', // quick fix "enable @Cacheable(sync = true)"
+};
+const seamNames = new Map(Object.entries(seams).map(([name, file]) => [resolve(file), name]));
+
+/**
+ * Redirects vendored packages (and, with `ownSeams`, our seams) to their own bundles, `root` being
+ * the path from the output file's folder to dist/. A value `import` of one would load it eagerly:
+ * that fails the build.
+ */
+function lazyBundles(root, ownSeams) {
+  return {
+    name: 'lazy-bundles',
+    setup(b) {
+      const eagerly = (what) => ({ errors: [{ text: `${what} is loaded lazily: reach it through lazyRequire(() => require('…')) from src/core/lazy.ts, with \`import type\` for its types (esbuild.mjs)` }] });
+      for (const [name, pkg] of Object.entries(vendor)) {
+        const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+        b.onResolve({ filter }, (args) => (args.kind === 'require-call' ? { path: `${root}/vendor/${name}.js`, external: true } : eagerly(pkg)));
+      }
+      if (!ownSeams) return;
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const file = resolve(args.resolveDir, args.path);
+        const name = seamNames.get(file) ?? seamNames.get(`${file}.ts`);
+        if (name === undefined) return undefined;
+        return args.kind === 'require-call' ? { path: `${root}/lazy/${name}.js`, external: true } : eagerly(seams[name]);
       });
-    }
+    },
+  };
+}
+
+/**
+ * One `vscode` import for the whole bundle. esbuild wraps every module's `import * as vscode` of an
+ * external in its own __toESM copy of the API object (evanw/esbuild#475): 20 copies of ~400
+ * properties at each start-up. Our modules import this one re-exporting module instead.
+ */
+const oneVscode = {
+  name: 'one-vscode',
+  setup(b) {
+    b.onResolve({ filter: /^vscode$/ }, (args) => (args.namespace === 'one-vscode' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'one-vscode' }));
+    b.onLoad({ filter: /.*/, namespace: 'one-vscode' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
   },
 };
 
-const lazyPlugins = eager ? [] : [lazyVendor];
+const cliPlugins = eager ? [] : [lazyBundles('.', false)];
+const extensionPlugins = eager ? [] : [oneVscode, lazyBundles('.', true)];
 
 const builds = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js`, external: ['vscode'], plugins: lazyPlugins,
+  { ...node, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js`, external: ['vscode'], plugins: extensionPlugins,
     // The start of the activation figure (src/extension.ts reads it): before any bundled module runs.
     banner: { js: '"use strict";var __tempoLensBundleStart = performance.now();' } },
   { ...node, entryPoints: ['src/symbols/mapWorker.ts'], outfile: `${outdir}/mapWorker.js` },
-  { ...node, entryPoints: ['src/cli.ts'], outfile: `${outdir}/cli.js`, banner: { js: '#!/usr/bin/env node' }, plugins: lazyPlugins },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: `${outdir}/cli.js`, banner: { js: '#!/usr/bin/env node' }, plugins: cliPlugins },
   ...Object.entries(eager ? {} : vendor).map(([name, pkg]) => ({
     ...node,
     stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: '.', loader: 'js' },
     outfile: `${outdir}/vendor/${name}.js`,
+  })),
+  ...Object.entries(eager ? {} : seams).map(([name, file]) => ({
+    ...node,
+    entryPoints: [file],
+    outfile: `${outdir}/lazy/${name}.js`,
+    external: ['vscode'],
+    plugins: [lazyBundles('..', false)],
   })),
   { ...common, entryPoints: ['webview/main.ts'], outfile: `${outdir}/webview.js`, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } },
 ];

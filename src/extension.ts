@@ -37,8 +37,8 @@ export interface TempoLensApi {
     readonly sinceModuleLoadMs: number;
     /** Evaluating dist/extension.js, from its first line to the end of its module body, ms. */
     readonly bundleLoadMs: number;
-    /** The lazily loaded bundles (dist/vendor/*.js) already loaded when activate() returned. */
-    readonly vendorLoaded: readonly string[];
+    /** The bundles kept for first use (vendor/*.js, lazy/*.js under dist/) already loaded when activate() returned. */
+    readonly lazyLoaded: readonly string[];
   };
   statusBar(): StatusBarView;
   connectionState(): ConnectionState;
@@ -76,8 +76,8 @@ export function activate(context: vscode.ExtensionContext): TempoLensApi {
   registerTraceSearch(context, services, { codeRefAt: matching.codeRefAt });
 
   const end = performance.now();
-  const activation = { activateMs: end - start, sinceModuleLoadMs: end - moduleLoadedAt, bundleLoadMs: moduleLoadedAt - bundleStartedAt, vendorLoaded: vendorLoaded() };
-  services.log.info(`activated: bundle evaluated in ${activation.bundleLoadMs.toFixed(1)} ms, activate() ${activation.activateMs.toFixed(1)} ms (${activation.sinceModuleLoadMs.toFixed(1)} ms since the bundle loaded); lazy bundles loaded: ${activation.vendorLoaded.join(', ') || 'none'}`);
+  const activation = { activateMs: end - start, sinceModuleLoadMs: end - moduleLoadedAt, bundleLoadMs: moduleLoadedAt - bundleStartedAt, lazyLoaded: lazyLoaded() };
+  services.log.info(`activated: bundle evaluated in ${activation.bundleLoadMs.toFixed(1)} ms, activate() ${activation.activateMs.toFixed(1)} ms (${activation.sinceModuleLoadMs.toFixed(1)} ms since the bundle loaded); lazy bundles loaded: ${activation.lazyLoaded.join(', ') || 'none'}`);
   return {
     activation,
     statusBar,
@@ -87,10 +87,10 @@ export function activate(context: vscode.ExtensionContext): TempoLensApi {
   };
 }
 
-/** Names of the dist/vendor/*.js bundles in the module cache (none should load during activation). */
-function vendorLoaded(): string[] {
-  const dir = `${__dirname}${sep}vendor`;
-  return Object.keys(require.cache).filter((k) => k.startsWith(dir)).map((k) => k.slice(dir.length + 1).replace(/\.js$/, ''));
+/** The bundles kept for first use (dist/vendor/*.js, dist/lazy/*.js) already in the module cache. */
+function lazyLoaded(): string[] {
+  const dirs = [`${__dirname}${sep}vendor${sep}`, `${__dirname}${sep}lazy${sep}`];
+  return Object.keys(require.cache).filter((k) => dirs.some((d) => k.startsWith(d))).map((k) => k.slice(__dirname.length + 1));
 }
 
 /** The stats store and every surface reading it. */

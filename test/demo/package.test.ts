@@ -62,10 +62,10 @@ describe('release package (VSIX)', () => {
       'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-java.wasm', 'dist/wasm/tree-sitter-typescript.wasm', 'dist/wasm/tree-sitter-python.wasm']) {
       assert.ok(files.includes(f), `${f} is in the VSIX (got ${files.join(', ')})`);
     }
-    // The packages the extension loads on first use (esbuild.mjs `vendor`): a missing one fails at run time only.
-    const vendor = readdirSync(path.join(ROOT, 'dist/vendor')).filter((f) => f.endsWith('.js')).map((f) => `dist/vendor/${f}`);
-    assert.ok(vendor.includes('dist/vendor/undici.js'), `dist/vendor holds the lazily loaded bundles (got ${vendor.join(', ')})`);
-    for (const f of vendor) assert.ok(files.includes(f), `${f} is in the VSIX`);
+    // The bundles the extension loads on first use (esbuild.mjs `vendor`, `seams`): a missing one fails at run time only.
+    const firstUse = ['vendor', 'lazy'].flatMap((d) => readdirSync(path.join(ROOT, 'dist', d)).filter((f) => f.endsWith('.js')).map((f) => `dist/${d}/${f}`));
+    assert.ok(firstUse.includes('dist/vendor/undici.js'), `dist/vendor holds the lazily loaded bundles (got ${firstUse.join(', ')})`);
+    for (const f of firstUse) assert.ok(files.includes(f), `${f} is in the VSIX`);
     assert.ok(manifest.icon !== undefined && files.includes(manifest.icon), 'the icon is shipped');
     for (const w of manifest.contributes.walkthroughs ?? []) {
       for (const step of w.steps) {
