@@ -35,8 +35,9 @@ Module._load = function (request, ...rest) { return request === 'vscode' ? fake 
 const t0 = performance.now();
 require(bundle);
 const ms = performance.now() - t0;
-const { sep } = require('node:path');
-const vendor = Object.keys(require.cache).filter((k) => k.includes(sep + 'vendor' + sep) || k.includes(sep + 'lazy' + sep));
+const { dirname, join, sep } = require('node:path');
+const dirs = ['vendor', 'lazy'].map((d) => join(dirname(bundle), d) + sep);
+const vendor = Object.keys(require.cache).filter((k) => dirs.some((d) => k.startsWith(d)));
 process.stdout.write(JSON.stringify({ ms, vendor }));
 `;
 
@@ -69,8 +70,8 @@ function firstUseMs(file: string): number {
 export function run(): void {
   const tmp = mkdtempSync(path.join(tmpdir(), 'tempo-lens-activation-'));
   try {
-    const lazy = path.join(tmp, 'lazy');
-    const eager = path.join(tmp, 'eager');
+    const lazy = path.join(tmp, 'after');
+    const eager = path.join(tmp, 'before');
     build(lazy, false);
     build(eager, true);
     const size = (f: string): number => statSync(f).size;
