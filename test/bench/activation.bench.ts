@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { loadBundle } from '../unit/bundleLoad';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** Where the host tier's activation test leaves the figures of its last run (test/integration/activation.test.ts). */
@@ -18,39 +19,13 @@ function build(dir: string, eager: boolean): void {
   if (r.status !== 0) throw new Error(`esbuild.mjs failed: ${r.stderr}`);
 }
 
-/**
- * Run in a fresh Node process: `require`s the bundle with a stand-in `vscode` module (its exported
- * names from @types/vscode, every member a no-op) and prints the load time and which lazily loaded
- * bundles were loaded. Only module evaluation is measured here; activate() needs the real host.
- */
-const LOADER = `
-const Module = require('node:module');
-const fs = require('node:fs');
-const [bundle, dts] = process.argv.slice(1);
-const anything = () => new Proxy(function () {}, { get: (t, k) => (k === 'prototype' ? t.prototype : k === Symbol.toPrimitive ? () => '' : anything()), construct: () => anything(), apply: () => anything() });
-const fake = {};
-for (const m of fs.readFileSync(dts, 'utf8').matchAll(/^\\s+export (?:class|enum|namespace|function|const|let) (\\w+)/gm)) fake[m[1]] = anything();
-const load = Module._load;
-Module._load = function (request, ...rest) { return request === 'vscode' ? fake : load.call(this, request, ...rest); };
-const t0 = performance.now();
-require(bundle);
-const ms = performance.now() - t0;
-const { dirname, join, sep } = require('node:path');
-const dirs = ['vendor', 'lazy'].map((d) => join(dirname(bundle), d) + sep);
-const vendor = Object.keys(require.cache).filter((k) => dirs.some((d) => k.startsWith(d)));
-process.stdout.write(JSON.stringify({ ms, vendor }));
-`;
-
-function loadTimes(bundle: string): { best: number; median: number; vendor: string[] } {
-  const dts = path.join(ROOT, 'node_modules/@types/vscode/index.d.ts');
+function loadTimes(bundle: string): { best: number; median: number; vendor: readonly string[] } {
   const times: number[] = [];
-  let vendor: string[] = [];
+  let vendor: readonly string[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync(process.execPath, ['-e', LOADER, bundle, dts], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`loading ${bundle} failed: ${r.stderr.slice(-2000)}`);
-    const out = JSON.parse(r.stdout) as { ms: number; vendor: string[] };
+    const out = loadBundle(bundle);
     times.push(out.ms);
-    vendor = out.vendor;
+    vendor = out.firstUseLoaded;
   }
   times.sort((a, b) => a - b);
   return { best: times[0] ?? NaN, median: times[Math.floor(times.length / 2)] ?? NaN, vendor };
