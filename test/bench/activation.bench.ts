@@ -67,8 +67,10 @@ export function run(): void {
     if (l.vendor.length > 0) throw new Error(`loading dist/extension.js loaded ${l.vendor.join(', ')}: they must load on first use only`);
 
     if (existsSync(HOST_FIGURES)) {
-      const h = JSON.parse(readFileSync(HOST_FIGURES, 'utf8')) as { at: string; host: string; bundleBytes: number; bundleLoadMs: number; activateMs: number; lazyLoaded: string[] };
-      console.log(`in the VS Code host (${h.host}, last host-tier run ${h.at}, the ${kb(h.bundleBytes)} bundle of that build): bundle evaluated in ${h.bundleLoadMs.toFixed(1)} ms + activate() ${h.activateMs.toFixed(1)} ms = ${(h.bundleLoadMs + h.activateMs).toFixed(1)} ms (goal ≤ 30 ms); lazily loaded bundles loaded by then: ${h.lazyLoaded.join(', ') || 'none'}`);
+      const h = JSON.parse(readFileSync(HOST_FIGURES, 'utf8')) as { at: string; host: string; bundleBytes: number; hostCodeLoadingMs: number | null; bundleLoadMs: number; activateMs: number; lazyLoaded: string[] };
+      console.log(`in the VS Code host (${h.host}, last host-tier run ${h.at}, the ${kb(h.bundleBytes)} bundle of that build):`);
+      console.log(`  bundle body evaluated ${h.bundleLoadMs.toFixed(1)} ms + activate() ${h.activateMs.toFixed(1)} ms = ${(h.bundleLoadMs + h.activateMs).toFixed(1)} ms (goal ≤ 30 ms); first-use bundles loaded by then: ${h.lazyLoaded.join(', ') || 'none'}`);
+      if (h.hostCodeLoadingMs !== null) console.log(`  the host's own code loading (read + compile + evaluate, 1 ms resolution) ${h.hostCodeLoadingMs} ms + activate() = ${(h.hostCodeLoadingMs + h.activateMs).toFixed(1)} ms`);
     } else {
       console.log('in the VS Code host: no figures yet (the host tier writes them: npm run test:integration -- --run basic)');
     }
