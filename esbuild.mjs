@@ -1,6 +1,7 @@
 // Bundles the entry points: the extension (node/cjs, vscode external), the mapping worker it starts
 // (node/cjs), the CLI (node/cjs, runnable as `tempo-lens`), the webview (browser/iife), and the heavy
-// packages the extension and the CLI load on first use (dist/vendor/*.js, see `vendor` below).
+// packages and pure modules the extension loads on first use (dist/vendor/*.js, dist/lazy/*.js: see
+// `vendor` and `seams` below).
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -96,7 +97,7 @@ function lazyBundles(root, ownSeams) {
 
 /**
  * One `vscode` import for the whole bundle. esbuild wraps every module's `import * as vscode` of an
- * external in its own __toESM copy of the API object (evanw/esbuild#475): 20 copies of ~400
+ * external in its own __toESM copy of the API object (evanw/esbuild#475): 21 copies of ~400
  * properties at each start-up. Our modules import this one re-exporting module instead.
  */
 const oneVscode = {
