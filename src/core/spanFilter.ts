@@ -1,8 +1,12 @@
 // Evaluates the `filter` setting (TraceQL span-set conditions) on parsed spans, for the offline files source.
-import { RE2JS } from 're2js';
+import type * as Re2 from 're2js';
+import { lazyRequire } from './lazy';
 import type { AttrValue, Span } from '../shared/model';
 
 type Tok = { t: 'op' | 'str' | 'num' | 'dur' | 'id' | '(' | ')' | 'and' | 'or' | 'not'; v: string; n?: number };
+
+/** re2js is 150 KB: loaded with the first `=~`/`!~` filter, not at activation (see esbuild.mjs). */
+const re2 = lazyRequire(() => require('re2js') as typeof Re2);
 
 const DUR_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -99,9 +103,9 @@ function getter(id: string): Getter {
  * hang on a long attribute. Perl-only syntax (look-arounds, back-references) is refused.
  */
 function compileRegex(pattern: string): (text: string) => boolean {
-  let re: RE2JS;
+  let re: Re2.RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = re2().RE2JS.compile(pattern);
   } catch (e) {
     throw new Error(`invalid regular expression ${JSON.stringify(pattern.slice(0, 80))}: ${(e as Error).message}`);
   }

@@ -1,8 +1,9 @@
 // Quick fixes on Tempo Lens diagnostics, bound by diagnostic.code: "Open slowest trace", and the insight fixes (Add timeout, Enable cache sync) as WorkspaceEdits.
 import * as vscode from 'vscode';
-import { enableCacheSyncFix } from '../core/fixes/cacheSync';
+import type * as CacheSyncFix from '../core/fixes/cacheSync';
 import type { BuildFileName, FixEvidence, FixFile, FixInput, FixResult } from '../core/fixes/fixModel';
-import { addTimeoutFix } from '../core/fixes/timeout';
+import type * as TimeoutFix from '../core/fixes/timeout';
+import { lazyRequire } from '../core/lazy';
 import { suggestTimeoutMs } from '../core/insights/callerTimeout';
 import type { DocumentEntry, FunctionFindings, StatsStore, SurfaceServices } from '../host/stats';
 import type { FunctionStats } from '../shared/model';
@@ -12,6 +13,9 @@ const CODES = new Set(['slow', 'errors', 'caller-timeout', 'cache-stampede', 'n-
 const TRACE_ID = /^[0-9a-f]{1,32}$/i;
 /** Build and configuration files bigger than this are not read for a quick fix. */
 const MAX_BUILD_FILE_BYTES = 512 * 1024;
+/** The fix builders (45 KB) load with the first insight fix, not at activation (esbuild.mjs `seams`). */
+const timeoutFix = lazyRequire(() => require('../core/fixes/timeout') as typeof TimeoutFix);
+const cacheSyncFix = lazyRequire(() => require('../core/fixes/cacheSync') as typeof CacheSyncFix);
 
 /** Where the trace detectors' evidence comes from (the insight runner). */
 export interface FindingsSource {
@@ -115,7 +119,7 @@ export async function fixFor(document: vscode.TextDocument, entry: DocumentEntry
     buildFiles: texts,
     evidence,
   };
-  const result = code === 'caller-timeout' ? addTimeoutFix(input) : enableCacheSyncFix(input);
+  const result = code === 'caller-timeout' ? timeoutFix().addTimeoutFix(input) : cacheSyncFix().enableCacheSyncFix(input);
   return { result, uris };
 }
 

@@ -1,6 +1,7 @@
 // Commands Search Traces (TraceQL QuickPick with presets, history, live syntax check) and Open Trace by ID.
 import * as vscode from 'vscode';
-import { parser as traceqlParser } from '@grafana/lezer-traceql';
+import type * as LezerTraceql from '@grafana/lezer-traceql';
+import { lazyRequire } from '../core/lazy';
 import { formatCodeRef } from '../core/codeRef';
 import { formatDuration } from '../core/format';
 import { windowFor } from '../core/timeRange';
@@ -42,11 +43,14 @@ export interface SyntaxProblem {
   readonly message: string;
 }
 
+/** The TraceQL grammar (with @lezer/lr, 85 KB) loads with the first syntax check, not at activation. */
+const lezerTraceql = lazyRequire(() => require('@grafana/lezer-traceql') as typeof LezerTraceql);
+
 /** First syntax error of a TraceQL query (lezer grammar, as Grafana's editor uses), or null. */
 export function traceqlSyntaxProblem(query: string): SyntaxProblem | null {
   if (query.trim() === '') return { offset: 0, line: 1, column: 1, message: 'the query is empty' };
   let at = -1;
-  traceqlParser.parse(query).iterate({
+  lezerTraceql().parser.parse(query).iterate({
     enter: (n) => {
       if (at >= 0) return false;
       if (n.type.isError) {

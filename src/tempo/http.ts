@@ -2,7 +2,12 @@
 
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
+import { lazyRequire } from '../core/lazy';
+
+/** undici is 400 KB: loaded with the first request, not at activation (see esbuild.mjs). */
+const undici = lazyRequire(() => require('undici') as typeof Undici);
 
 /** Where and how to connect; equal targets share one dispatcher (one keep-alive pool per origin). */
 export interface HttpTarget {
@@ -73,7 +78,7 @@ function createDispatcher(t: HttpTarget): Dispatcher {
     bodyTimeout: 0,
   };
   if (t.proxy !== undefined) {
-    return new ProxyAgent({
+    return new (undici().ProxyAgent)({
       uri: t.proxy,
       requestTls: { ...tls, timeout: t.connectTimeoutMs },
       // A TLS proxy is judged by the same trust settings (VS Code's http.proxyStrictSSL covers both).
@@ -82,7 +87,7 @@ function createDispatcher(t: HttpTarget): Dispatcher {
       ...common,
     });
   }
-  return new Pool(t.origin, {
+  return new (undici().Pool)(t.origin, {
     connections: 8,
     connect: { ...tls, timeout: t.connectTimeoutMs },
     ...common,

@@ -62,6 +62,10 @@ describe('release package (VSIX)', () => {
       'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-java.wasm', 'dist/wasm/tree-sitter-typescript.wasm', 'dist/wasm/tree-sitter-python.wasm']) {
       assert.ok(files.includes(f), `${f} is in the VSIX (got ${files.join(', ')})`);
     }
+    // The bundles the extension loads on first use (esbuild.mjs `vendor`, `seams`): a missing one fails at run time only.
+    const firstUse = ['vendor', 'lazy'].flatMap((d) => readdirSync(path.join(ROOT, 'dist', d)).filter((f) => f.endsWith('.js')).map((f) => `dist/${d}/${f}`));
+    assert.ok(firstUse.includes('dist/vendor/undici.js'), `dist/vendor holds the lazily loaded bundles (got ${firstUse.join(', ')})`);
+    for (const f of firstUse) assert.ok(files.includes(f), `${f} is in the VSIX`);
     assert.ok(manifest.icon !== undefined && files.includes(manifest.icon), 'the icon is shipped');
     for (const w of manifest.contributes.walkthroughs ?? []) {
       for (const step of w.steps) {
@@ -100,6 +104,7 @@ describe('release package (VSIX)', () => {
     const dir = readdirSync(extensions).find((d) => d.startsWith(`${id}-`));
     assert.ok(dir, `installed under ${extensions}: ${readdirSync(extensions).join(', ')}`);
     assert.ok(existsSync(path.join(extensions, dir, 'dist/wasm/tree-sitter-java.wasm')));
+    assert.ok(existsSync(path.join(extensions, dir, 'dist/vendor/undici.js')), 'the lazily loaded bundles are installed');
 
     const workspace = path.join(tmp, 'workspace');
     mkdirSync(workspace);
