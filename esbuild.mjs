@@ -67,6 +67,7 @@ const vendor = {
 const seams = {
   fixTimeout: 'src/core/fixes/timeout.ts', // quick fix "add a client timeout" (with the shared fix model)
   fixCacheSync: 'src/core/fixes/cacheSync.ts', // quick fix "enable @Cacheable(sync = true)"
+  receiver: 'src/receiver/source.ts', // the local OTLP receiver (server, protobuf decoder, span store), when tempoLens.source is receiver
 };
 const seamNames = new Map(Object.entries(seams).map(([name, file]) => [resolve(file), name]));
 

@@ -14,14 +14,10 @@ import { traceSummaries } from './core/search';
 import { sanitizeForTerminal } from './core/terminal';
 import { compareByErrors, compareHotspots, functionKey } from './core/stats';
 import type { LocateRequest } from './symbols/mapClient';
-import { TempoClient } from './tempo/client';
 import { TempoConfigError, isTempoError } from './tempo/errors';
-import { FileStatsSource } from './files/files';
-import { insightsFromTraces, tempoInsights, uncountedFunctions, type InsightsResult } from './tempo/insightsSource';
-import { runDoctor, TempoCensus, type CensusSource, type ExplainFunction } from './tempo/doctor';
-import { FilesCensus } from './files/census';
-import { TempoStatsSource, type StatsSource } from './tempo/statsSource';
-import { compileWorkspaceGlob } from './files/workspaceFiles';
+import { sourceInsights, uncountedFunctions, type InsightsResult } from './tempo/insightsSource';
+import { runDoctor, type ExplainFunction } from './tempo/doctor';
+import { CliUsageError, openCliSource, type CliSourceSpec } from './cli/sources';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -41,46 +37,26 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
   const now = (io.now ?? Date.now)();
   const window = windowOf(cmd.window, now);
   const cwd = io.cwd ?? process.cwd();
-  let source: StatsSource;
-  let files: FileStatsSource | null = null;
-  let client: TempoClient | null = null;
-  if (cmd.source === 'files') {
-    const glob = compileWorkspaceGlob(cmd.files ?? '.tempo-lens/traces/**/*.json');
-    if (!glob.ok) throw new CliFailure(EXIT.usage, `--files: ${glob.error}`);
-    source = files = new FileStatsSource({
-      root: path.resolve(cwd, cmd.workspace ?? '.'),
-      glob: cmd.files ?? '.tempo-lens/traces/**/*.json',
-      clipToWindow: 'window' in cmd.window,
-      keepTraces: cmd.insights,
-    });
-  } else {
-    client = clientFor(cmd.connection);
-    source = new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) });
-  }
+  const opened = openSource({ ...cmd, root: path.resolve(cwd, cmd.workspace ?? '.'), clipToWindow: 'window' in cmd.window, keepTraces: cmd.insights }, io);
+  const { source } = opened;
   try {
-    const [loaded, matcher] = await Promise.all([source.load({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
+    const [loaded, matcher] = await Promise.all([source.stats({ window, filter: cmd.filter }, signal), openMatcher(cmd.workspace, io, signal)]);
     const thresholds = { latencyMs: cmd.latencyMs, errorRate: cmd.errorRate };
     const sorted = [...loaded.functions].sort(cmd.sort === 'errors' ? compareByErrors : compareHotspots);
     const notes = [...loaded.notes];
     let traceInsights: InsightsResult | null = null;
-    if (cmd.insights && files !== null) {
-      traceInsights = insightsFromTraces(files.traces());
-    } else if (cmd.insights && client !== null) {
-      // Only the listed functions are sampled: one search and a bounded number of trace fetches.
+    if (cmd.insights) {
+      // Only the listed functions are sampled (a remote source): one search and a bounded number of trace fetches.
       const targets = sorted.slice(0, Math.min(cmd.limit, INSIGHT_SAMPLING.maxFunctions)).filter((f) => f.calls > 0);
-      const tempo = source;
       let skipped = 0;
-      traceInsights = await tempoInsights(
-        targets,
-        { client, drillDown: (ref, service, s) => tempo.drillDown(ref, service, loaded.window, s) },
-        { window: loaded.window, filter: cmd.filter, now: () => now },
-        { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } },
-        signal,
-      );
-      notes.push(
-        `caller-timeout / cache-stampede / n-plus-one insights from ${traceInsights.tracesExamined} sampled trace${traceInsights.tracesExamined === 1 ? '' : 's'} of ${traceInsights.analysed} function${traceInsights.analysed === 1 ? '' : 's'}` +
-          `${skipped > 0 ? ` (${skipped} skipped: their traces could not be read)` : ''}${traceInsights.timedOut ? `; sampling stopped after ${INSIGHT_SAMPLING.timeoutMs / 1000} s` : ''} (--no-insights skips this).`,
-      );
+      const r = await sourceInsights(source, targets, { window: loaded.window, filter: cmd.filter }, { ...INSIGHT_SAMPLING, onSkip: () => { skipped++; } }, signal);
+      traceInsights = r;
+      if (source.capabilities.insights === 'sampled') {
+        notes.push(
+          `caller-timeout / cache-stampede / n-plus-one insights from ${r.tracesExamined} sampled trace${r.tracesExamined === 1 ? '' : 's'} of ${r.analysed} function${r.analysed === 1 ? '' : 's'}` +
+            `${skipped > 0 ? ` (${skipped} skipped: their traces could not be read)` : ''}${r.timedOut ? `; sampling stopped after ${INSIGHT_SAMPLING.timeoutMs / 1000} s` : ''} (--no-insights skips this).`,
+        );
+      }
     }
     const snapshot = { ...loaded, notes };
     // A finding on a method the figures did not count is still a finding: listed after the counted ones, without figures.
@@ -109,12 +85,18 @@ async function hotspots(cmd: HotspotsCommand, io: CliIo, signal: AbortSignal): P
     }
     return EXIT.ok;
   } finally {
-    await client?.close();
+    await opened.close();
   }
 }
 
-function refusedLogger(io: CliIo): (query: string, answer: string) => void {
-  return (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`);
+/** The source the flags name; a bad --files glob is a usage error. */
+function openSource(spec: CliSourceSpec, io: CliIo): ReturnType<typeof openCliSource> {
+  try {
+    return openCliSource(spec, io);
+  } catch (e) {
+    if (e instanceof CliUsageError) throw new CliFailure(EXIT.usage, e.message);
+    throw e;
+  }
 }
 
 /** `doctor`: why lenses do (not) show — per-service census, matcher verdicts, advice. */
@@ -122,14 +104,8 @@ async function doctor(cmd: DoctorCommand, io: CliIo, signal: AbortSignal): Promi
   const now = (io.now ?? Date.now)();
   const window = windowOf(cmd.window, now);
   const cwd = io.cwd ?? process.cwd();
-  let client: TempoClient | null = null;
-  let source: CensusSource;
-  if (cmd.source === 'files') {
-    source = new FilesCensus({ root: path.resolve(cwd, cmd.workspace), glob: cmd.files ?? '.tempo-lens/traces/**/*.json', clipToWindow: 'window' in cmd.window });
-  } else {
-    client = clientFor(cmd.connection);
-    source = new TempoCensus(client, new TempoStatsSource(client, { onQueryRefused: refusedLogger(io) }), { now: () => now });
-  }
+  const opened = openSource({ ...cmd, root: path.resolve(cwd, cmd.workspace), clipToWindow: 'window' in cmd.window, keepTraces: false }, io);
+  const { source } = opened;
   let matcher: Awaited<ReturnType<typeof openMatcher>> = null;
   try {
     matcher = await openMatcher(cmd.workspace, io, signal);
@@ -147,7 +123,7 @@ async function doctor(cmd: DoctorCommand, io: CliIo, signal: AbortSignal): Promi
     return report.state === 'metrics-unavailable' ? EXIT.tempo : EXIT.ok;
   } finally {
     await matcher?.dispose();
-    await client?.close();
+    await opened.close();
   }
 }
 

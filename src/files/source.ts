@@ -19,6 +19,10 @@ export interface FilesSourceOptions {
   readonly root: string;
   /** The `files` setting. */
   readonly glob: string;
+  /** Count only spans inside the requested window (the CLI's explicit --window); default: the files' own time span. */
+  readonly clipToWindow?: boolean;
+  /** Keep each load's traces for the detectors (`takeTraces`). Default true. */
+  readonly keepTraces?: boolean;
 }
 
 export class FilesSource implements TelemetrySource {
@@ -26,7 +30,7 @@ export class FilesSource implements TelemetrySource {
   private readonly files: FileStatsSource;
 
   constructor(private readonly opts: FilesSourceOptions) {
-    this.files = new FileStatsSource({ root: opts.root, glob: opts.glob, keepTraces: true });
+    this.files = new FileStatsSource({ root: opts.root, glob: opts.glob, keepTraces: opts.keepTraces ?? true, clipToWindow: opts.clipToWindow === true });
   }
 
   stats(req: StatsRequest, signal: AbortSignal): Promise<StatsSnapshot> {
@@ -78,6 +82,6 @@ export class FilesSource implements TelemetrySource {
   }
 
   census(req: StatsRequest, signal: AbortSignal): Promise<CensusResult & { readonly functions: readonly SeenFunction[] }> {
-    return new FilesCensus({ root: this.opts.root, glob: this.opts.glob }).census(req, signal);
+    return new FilesCensus({ root: this.opts.root, glob: this.opts.glob, clipToWindow: this.opts.clipToWindow === true }).census(req, signal);
   }
 }

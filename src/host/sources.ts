@@ -2,8 +2,8 @@
 import * as vscode from 'vscode';
 import type { TelemetrySource } from '../core/source';
 import { FilesSource } from '../files/source';
-import { ReceiverSource } from '../receiver/source';
-import { DEFAULT_RETENTION_MS, parseRetention } from '../receiver/spanStore';
+import type * as ReceiverModule from '../receiver/source';
+import { lazyRequire } from '../core/lazy';
 import { TempoSource } from '../tempo/source';
 import type { TempoQueries } from '../tempo/client';
 import type { Config, SourceKind, TempoLensConfig } from './config';
@@ -78,15 +78,19 @@ const filesFactory: SourceFactory = {
   cliArgs: (ctx) => ['--source', 'files', '--files', ctx.config.files],
 };
 
+/** The receiver (its server, decoder and store) loads only when it is the configured source (dist/lazy/receiver.js). */
+const receiverModule = lazyRequire(() => require('../receiver/source') as typeof ReceiverModule);
+
 const receiverFactory: SourceFactory = {
   usesConnection: false,
   keys: ['receiver.port', 'receiver.retention'],
   key: async (ctx) => `receiver\u0000${ctx.config.receiver.port}\u0000${ctx.config.receiver.retention}`,
   create: (ctx) => {
     const log = ctx.log;
-    return ReceiverSource.start({ port: ctx.config.receiver.port, retentionMs: parseRetention(ctx.config.receiver.retention) ?? DEFAULT_RETENTION_MS, log: (m) => log.info(m) });
+    const r = receiverModule();
+    return r.ReceiverSource.start({ port: ctx.config.receiver.port, retentionMs: r.parseRetention(ctx.config.receiver.retention) ?? r.DEFAULT_RETENTION_MS, log: (m) => log.info(m) });
   },
-  label: (_ctx, source) => (source instanceof ReceiverSource ? `local receiver ${source.receiver.endpoint}` : 'local receiver'),
+  label: (_ctx, source) => `local receiver ${source.describe?.().copy?.replace(/^OTEL_EXPORTER_OTLP_ENDPOINT=/, '') ?? ''}`.trim(),
   // The receiver lives in this editor's memory: a separate CLI process cannot read it.
   cliArgs: () => null,
 };

@@ -148,3 +148,5 @@ export class ReceiverSource implements TelemetrySource {
     return this.receiver.close();
   }
 }
+
+export { DEFAULT_RETENTION_MS, parseRetention } from './spanStore';

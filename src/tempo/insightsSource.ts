@@ -9,6 +9,7 @@ import { forEachSearchSpan, spanHitOf } from '../core/search';
 import { checkFilter } from '../core/traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
+import type { StatsRequest, TelemetrySource } from '../core/source';
 import type { SearchResponse, TempoQueries } from './client';
 import { TraceSampleCache } from './traceSamples';
 
@@ -220,6 +221,31 @@ export function tempoInsights(
   return sampleInsights(
     targets,
     { sample: searchSampler(tempo.client, query.window, query.filter, { ...options, ...(query.now !== undefined ? { now: query.now } : {}) }), drillDown: tempo.drillDown, fetchTrace: (id, s) => traces.get(id, s) },
+    options,
+    signal,
+  );
+}
+
+/**
+ * Trace insights from any telemetry source: every trace it holds (`insights: 'all'`: files, the
+ * receiver), or traces chosen by its sampling search (drill-downs when it has none or it fails),
+ * each fetched once for the run.
+ */
+export function sourceInsights(
+  source: TelemetrySource,
+  targets: readonly InsightTarget[],
+  req: StatsRequest,
+  options: SampleInsightsOptions & TraceBudget,
+  signal: AbortSignal,
+): Promise<InsightsResult> {
+  if (source.capabilities.insights === 'all') return Promise.resolve(insightsFromTraces(source.takeTraces?.() ?? []));
+  const traces = new TraceSampleCache((id, s) => source.trace(id, undefined, AbortSignal.any([s, AbortSignal.timeout(15_000)])));
+  const sampleTraces = source.sampleTraces?.bind(source);
+  const budget = { maxTraces: options.maxTraces ?? 30, perFunction: options.perFunction ?? 4 };
+  const sample = sampleTraces !== undefined ? { sample: (t: readonly InsightTarget[], s: AbortSignal) => sampleTraces(t, { ...req, ...budget }, s) } : {};
+  return sampleInsights(
+    targets,
+    { drillDown: (ref, service, s) => source.drillDown(ref, service, req.window, s), fetchTrace: (id, s) => traces.get(id, s), ...sample },
     options,
     signal,
   );

@@ -15,6 +15,8 @@ export interface TempoSourceOptions {
   readonly onQueryRefused?: (query: string, answer: string) => void;
   /** Spans with impossible times were left out of a trace; the caller logs why. */
   readonly onSkipped?: (traceId: string, note: string) => void;
+  /** The clock (tests, the CLI's --now): decides the 3.x metrics cutoff and whether a window is recent. */
+  readonly now?: () => number;
 }
 
 const CAPABILITIES: SourceCapabilities = { kind: 'tempo', label: 'Tempo', remote: true, exact: false, search: 'traceql', insights: 'sampled' };
@@ -66,10 +68,10 @@ export class TempoSource implements TelemetrySource {
   }
 
   sampleTraces(targets: readonly SampleTarget[], req: StatsRequest & { readonly maxTraces: number; readonly perFunction: number }, signal: AbortSignal): Promise<readonly string[]> {
-    return searchSampler(this.client, req.window, req.filter, { maxTraces: req.maxTraces, perFunction: req.perFunction, now: Date.now })(targets, signal);
+    return searchSampler(this.client, req.window, req.filter, { maxTraces: req.maxTraces, perFunction: req.perFunction, now: this.opts.now ?? Date.now })(targets, signal);
   }
 
   census(req: StatsRequest, signal: AbortSignal): Promise<CensusResult & { readonly functions: readonly SeenFunction[] }> {
-    return new TempoCensus(this.client, this.metrics).census(req, signal);
+    return new TempoCensus(this.client, this.metrics, this.opts.now !== undefined ? { now: this.opts.now } : {}).census(req, signal);
   }
 }
