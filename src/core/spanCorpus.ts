@@ -13,22 +13,13 @@ export function spanSample(s: Span): SpanSample {
   const lineRaw = a['code.line.number'] ?? a['code.lineno'];
   const line = typeof lineRaw === 'number' && Number.isInteger(lineRaw) && lineRaw > 0 ? lineRaw : null;
   return {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    name: s.name,
-    startMs: s.startMs,
-    durationMs: Math.max(0, s.endMs - s.startMs),
-    status: s.status,
-    statusMessage: s.statusMessage,
-    service: s.service,
+    ...hitOf(s, null),
     namespace: str(a['code.namespace']),
     fn: str(a['code.function']),
     fnName: str(a['code.function.name']),
     filePath: str(a['code.file.path']),
     filePathOld: str(a['code.filepath']),
     line,
-    rootServiceName: null,
-    rootTraceName: null,
   };
 }
 

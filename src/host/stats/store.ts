@@ -1,7 +1,7 @@
 // The stats store: the snapshot of per-function figures, their mapping onto the workspace, per-document lookups and change events. Its refresh lifecycle is RefreshLoop (vscode-free), exact percentiles come from PercentileRefiner.
 import * as vscode from 'vscode';
-import type { CodeLocation, CodeRef, FunctionStats, SpanHit, StatsSnapshot, TimeRange, TimeWindow } from '../../shared/model';
-import type { TelemetrySource } from '../../core/source';
+import type { CodeLocation, CodeRef, FunctionStats, StatsSnapshot, TimeRange, TimeWindow } from '../../shared/model';
+import type { DrillDown, TelemetrySource } from '../../core/source';
 import { formatWindowLength, severityOf, type Thresholds } from '../../core/format';
 import { functionKey, indexByFile, judge, normalisePath, resolveRanges, type LocatedFunction } from '../../core/surfaces';
 import type { Range0 } from '../../core/match';
@@ -11,10 +11,8 @@ import { PercentileRefiner } from './refiner';
 
 // ---- ports (adapted in extension.ts to the source, matcher and symbol services) ---------------
 
-export interface DrillDownResult {
-  readonly slowest: readonly SpanHit[];
-  readonly errors: readonly SpanHit[];
-}
+/** The slowest and erroring spans of one function (the source's drill-down). */
+export type DrillDownResult = DrillDown;
 
 /** What a refresh needs from the telemetry source (the registry's current TelemetrySource). */
 export type StoreSource = Pick<TelemetrySource, 'stats' | 'drillDown'> & Partial<Pick<TelemetrySource, 'refine'>>;
