@@ -99,6 +99,7 @@ function section(
     notes.push(`sampled: ${seen}`);
   }
   if (s.origin === 'files') notes.push('from trace files');
+  if (s.origin === 'receiver') notes.push('from the local receiver');
   if (notes.length) lines.push(`*${notes.join(' · ')}*`, '');
   const trend = sparkline(s.latencySeries);
   if (trend) lines.push(`p95 trend: ${trend}`, '');

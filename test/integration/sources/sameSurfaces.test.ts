@@ -152,6 +152,7 @@ for (const make of [tempoSource, filesSource, receiverSource]) {
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'object' && 'value' in c ? c.value : String(c)))).join('\n');
       assert.match(text, /\b70\b/, 'the call count');
       assert.match(text, /token store timeout/, 'the top error message');
+      if (source.kind !== 'tempo') assert.match(text, source.kind === 'files' ? /from trace files/ : /from the local receiver/, 'says where exact figures come from');
     });
 
     test('diagnostics: slow and erroring methods, and the caller-timeout found in the traces', async () => {
