@@ -3,23 +3,19 @@ import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { CodeLocation, CodeRef, Span, Trace } from '../shared/model';
+import type { CodeLocation, CodeRef, Trace, TraceSummary } from '../shared/model';
 import type { McpCommand } from '../core/cliArgs';
-import { AGENT_TOOLS, DATA_NOTICE, resultText, traceSummaryOf, type FunctionDetail, type ToolFunction } from '../core/agentTools';
+import { AGENT_TOOLS, DATA_NOTICE, resultText, type FunctionDetail, type ToolFunction } from '../core/agentTools';
 import { runAgentTool, untilAborted, type AgentFigures, type AgentPort, type TraceSearchRequest } from '../core/agentRun';
 import { combineInsights } from '../core/cliFormat';
-import { codeRefFromAttributes } from '../core/codeRef';
 import { thresholdInsights } from '../core/insights/thresholds';
-import { parseTraceBody } from '../core/otlp';
-import { traceSummaries } from '../core/search';
 import { compareHotspots, functionKey } from '../core/stats';
 import { judge } from '../core/surfaces';
 import type { MapWorkerClient } from '../symbols/mapClient';
-import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
-import { FileStatsSource } from '../files/files';
-import { insightsFromTraces, tempoInsights, uncountedFunctions, type FunctionFindings } from '../tempo/insightsSource';
-import { TempoStatsSource, type StatsSource } from '../tempo/statsSource';
-import { INSIGHT_SAMPLING, clientFor, oneLine, openMatcher, type CliIo } from './common';
+import type { TelemetrySource } from '../core/source';
+import { sourceInsights, uncountedFunctions, type FunctionFindings } from '../tempo/insightsSource';
+import { INSIGHT_SAMPLING, oneLine, openMatcher, type CliIo } from './common';
+import { openCliSource } from './sources';
 
 /** Figures younger than this are served again (the editor's default refresh interval): no second set of requests. */
 export const MCP_FIGURES_TTL_MS = 60_000;
@@ -28,25 +24,18 @@ export const MCP_FIGURES_TTL_MS = 60_000;
 export class CliAgentPort implements AgentPort {
   readonly capBytes: number;
   readonly filter: string;
-  private readonly source: StatsSource;
-  private readonly files: FileStatsSource | null = null;
-  private readonly queries: CachedTempoClient | null = null;
+  private readonly source: TelemetrySource;
+  private readonly closeSource: () => Promise<void>;
   private matcher: Promise<MapWorkerClient | null> | null = null;
   private cached: { at: number; figures: Promise<AgentFigures> } | null = null;
 
   constructor(private readonly cmd: McpCommand, private readonly io: CliIo, private readonly signal: AbortSignal) {
     this.capBytes = cmd.maxBytes;
     this.filter = cmd.filter;
-    if (cmd.source === 'files') {
-      this.source = this.files = new FileStatsSource({
-        root: path.resolve(io.cwd ?? process.cwd(), cmd.workspace ?? '.'),
-        glob: cmd.files ?? '.tempo-lens/traces/**/*.json',
-        keepTraces: true,
-      });
-    } else {
-      this.queries = new CachedTempoClient(clientFor(cmd.connection), new QueryCache({ ttlMs: CONNECTION_CACHE_TTL_MS }));
-      this.source = new TempoStatsSource(this.queries);
-    }
+    // Tempo answers are cached as in the editor: a trace asked for twice is fetched once.
+    const opened = openCliSource({ ...cmd, root: path.resolve(io.cwd ?? process.cwd(), cmd.workspace ?? '.'), clipToWindow: false, keepTraces: true, cached: true }, io);
+    this.source = opened.source;
+    this.closeSource = opened.close;
   }
 
   private now(): number {
@@ -76,15 +65,15 @@ export class CliAgentPort implements AgentPort {
     const window = { startMs: endMs - this.cmd.sinceMs, endMs };
     const prevWindow = { startMs: window.startMs - this.cmd.sinceMs, endMs: window.startMs };
     const req = { window, filter: this.cmd.filter };
-    // Files hold no "previous window" of their own: regressions need a server.
-    const previous = this.files === null
-      ? this.source.load({ window: prevWindow, filter: this.cmd.filter }, signal).catch((e: unknown) => {
+    // Files hold no "previous window" of their own: regressions need a source with windows.
+    const previous = this.source.capabilities.windowed
+      ? this.source.stats({ window: prevWindow, filter: this.cmd.filter }, signal).catch((e: unknown) => {
         if (signal.aborted) throw e;
         this.io.stderr(`tempo-lens: note: previous window not loaded (no regressions): ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
         return null;
       })
       : Promise.resolve(null);
-    const [snap, prev, matcher] = await Promise.all([this.source.load(req, signal), previous, this.workspace()]);
+    const [snap, prev, matcher] = await Promise.all([this.source.stats(req, signal), previous, this.workspace()]);
     const thresholds = { latencyMs: this.cmd.latencyMs, errorRate: this.cmd.errorRate };
     // One batch to the mapping worker for every function.
     const outcomes = matcher === null ? [] : await matcher.locateAll(snap.functions.map((f) => ({ ref: f.codeRef, service: f.service })), signal);
@@ -95,20 +84,13 @@ export class CliAgentPort implements AgentPort {
     });
     const notes = [...snap.notes];
     let findings = new Map<string, FunctionFindings>();
-    if (this.cmd.insights && this.files !== null) {
-      findings = new Map(insightsFromTraces(this.files.traces()).findings);
-    } else if (this.cmd.insights && this.queries !== null) {
+    if (this.cmd.insights) {
       const targets = located.map((l) => l.stats).sort(compareHotspots).slice(0, INSIGHT_SAMPLING.maxFunctions);
-      const source = this.source;
-      const result = await tempoInsights(
-        targets,
-        { client: this.queries, drillDown: (ref, service, s) => source.drillDown(ref, service, snap.window, s) },
-        { window: snap.window, filter: this.cmd.filter, now: () => now },
-        INSIGHT_SAMPLING,
-        signal,
-      );
+      const result = await sourceInsights(this.source, targets, { window: snap.window, filter: this.cmd.filter }, INSIGHT_SAMPLING, signal);
       findings = new Map(result.findings);
-      notes.push(`caller-timeout / cache-stampede / n-plus-one insights from ${result.tracesExamined} sampled traces of ${result.analysed} methods${result.timedOut ? ' (sampling stopped at its time bound)' : ''}.`);
+      if (this.source.capabilities.insights === 'sampled') {
+        notes.push(`caller-timeout / cache-stampede / n-plus-one insights from ${result.tracesExamined} sampled traces of ${result.analysed} methods${result.timedOut ? ' (sampling stopped at its time bound)' : ''}.`);
+      }
     }
     const functions: ToolFunction[] = located.map((l) => ({
       stats: l.stats,
@@ -129,32 +111,17 @@ export class CliAgentPort implements AgentPort {
     return this.source.drillDown(f.stats.codeRef, f.stats.service, fig.window, signal);
   }
 
-  async searchTraces(req: TraceSearchRequest, signal: AbortSignal): Promise<{ traces: ReturnType<typeof traceSummaries>; window: AgentFigures['window']; notes: string[] }> {
+  async searchTraces(req: TraceSearchRequest, signal: AbortSignal): Promise<{ traces: TraceSummary[]; window: AgentFigures['window']; notes: string[] }> {
     const endMs = Math.ceil(this.now() / 1000) * 1000;
     const window = { startMs: endMs - this.cmd.sinceMs, endMs };
-    if (this.queries !== null) {
-      const resp = await this.queries.search({ q: req.query, start: Math.floor(window.startMs / 1000), end: Math.ceil(window.endMs / 1000), limit: req.limit, spss: 10 }, signal);
-      return { traces: traceSummaries(resp), window, notes: [] };
-    }
-    if (req.method === null) throw new Error('TraceQL search needs a Tempo server (--source tempo); with trace files, search by method (file + line or function).');
-    const fig = await this.figures(signal);
-    const traces = (this.files as FileStatsSource).traces();
-    const out = [];
-    for (const t of traces) {
-      const matched = t.spans.filter((s) => spanIsMethod(s, req.method as { ref: CodeRef; service: string | null }));
-      if (matched.length > 0) out.push(traceSummaryOf(t, matched));
-    }
-    out.sort((a, b) => b.durationMs - a.durationMs);
-    return { traces: out.slice(0, req.limit), window: fig.window, notes: ['From the trace files, slowest first.'] };
+    // Tempo runs the TraceQL; trace files evaluate the span-set subset the tools' queries use.
+    const traces = await this.source.search?.({ query: req.query, window, limit: req.limit, spansPerTrace: 10 }, signal);
+    if (traces === undefined) throw new Error(`The ${this.source.capabilities.label} source has no trace search.`);
+    return { traces, window, notes: [] };
   }
 
   async trace(traceId: string, signal: AbortSignal): Promise<Trace | null> {
-    if (this.queries !== null) {
-      const body = await this.queries.traceById(traceId, {}, signal);
-      return body === null ? null : parseTraceBody(body);
-    }
-    await this.figures(signal);
-    return (this.files as FileStatsSource).traces().find((t) => t.traceId === traceId) ?? null;
+    return this.source.trace(traceId, undefined, signal);
   }
 
   async locate(refs: readonly { ref: CodeRef; service: string | null; key: string }[], signal: AbortSignal): Promise<ReadonlyMap<string, CodeLocation | null>> {
@@ -164,15 +131,9 @@ export class CliAgentPort implements AgentPort {
   }
 
   async close(): Promise<void> {
-    await this.queries?.client.close();
+    await this.closeSource();
     await (await this.matcher?.catch(() => null))?.dispose();
   }
-}
-
-function spanIsMethod(s: Span, m: { ref: CodeRef; service: string | null }): boolean {
-  if (m.service !== null && s.service !== m.service) return false;
-  const ref = codeRefFromAttributes(s.attributes);
-  return ref !== null && ref.function === m.ref.function && (m.ref.namespace === null || ref.namespace === m.ref.namespace);
 }
 
 /** Serves the tools on stdin/stdout until stdin closes (the client went away) or `signal` aborts; resolves to the exit code. */

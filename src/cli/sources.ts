@@ -4,6 +4,7 @@ import type { Connection } from '../core/cliArgs';
 import type { TelemetrySource } from '../core/source';
 import { FilesSource } from '../files/source';
 import { compileWorkspaceGlob } from '../files/workspaceFiles';
+import { CachedTempoClient, CONNECTION_CACHE_TTL_MS, QueryCache } from '../tempo/cache';
 import { TempoSource } from '../tempo/source';
 import { clientFor, oneLine, type CliIo } from './common';
 
@@ -19,6 +20,8 @@ export interface CliSourceSpec {
   readonly clipToWindow: boolean;
   /** Keep the traces of a load for the detectors (files). */
   readonly keepTraces: boolean;
+  /** Cache Tempo's answers for the process's life (the MCP server: a trace asked for twice is fetched once). */
+  readonly cached?: boolean;
 }
 
 /** A bad --files glob: the caller exits with its usage code. */
@@ -33,8 +36,9 @@ export function openCliSource(spec: CliSourceSpec, io: CliIo): { source: Telemet
     return { source: new FilesSource({ root: path.resolve(spec.root), glob, clipToWindow: spec.clipToWindow, keepTraces: spec.keepTraces }), close: async () => undefined };
   }
   const client = clientFor(spec.connection);
+  const queries = spec.cached === true ? new CachedTempoClient(client, new QueryCache({ ttlMs: CONNECTION_CACHE_TTL_MS })) : client;
   const now = io.now;
-  const source = new TempoSource(client, {
+  const source = new TempoSource(queries, {
     onQueryRefused: (query, answer) => io.stderr(`tempo-lens: Tempo refused a query built by tempo-lens (a bug: please report it with this line): ${oneLine(answer)} — query: ${oneLine(query)}\n`),
     ...(now !== undefined ? { now } : {}),
   });

@@ -37,6 +37,11 @@ export interface SourceCapabilities {
   readonly label: string;
   /** Queries leave the machine (a server); local sources (files, the receiver) need no confirmation before agent tools read them. */
   readonly remote: boolean;
+  /**
+   * Figures cover the requested window. False for trace files read whole (their own time span):
+   * a "previous window" would be the same spans, so there are no regressions to compute.
+   */
+  readonly windowed: boolean;
   /** Figures are exact over every span the source holds: no percentile refinement is needed. */
   readonly exact: boolean;
   /**

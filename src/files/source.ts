@@ -12,7 +12,6 @@ import { readRegularFile } from './workspaceFiles';
 /** A trace file bigger than this is not read for a trace or a search (the stats load reports it). */
 const MAX_TRACE_FILE_BYTES = 64 * 1024 * 1024;
 
-const CAPABILITIES: SourceCapabilities = { kind: 'files', label: 'trace files', remote: false, exact: true, search: 'subset', insights: 'all' };
 
 export interface FilesSourceOptions {
   /** The workspace folder the glob is relative to. */
@@ -26,10 +25,11 @@ export interface FilesSourceOptions {
 }
 
 export class FilesSource implements TelemetrySource {
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities: SourceCapabilities;
   private readonly files: FileStatsSource;
 
   constructor(private readonly opts: FilesSourceOptions) {
+    this.capabilities = { kind: 'files', label: 'trace files', remote: false, windowed: opts.clipToWindow === true, exact: true, search: 'subset', insights: 'all' };
     this.files = new FileStatsSource({ root: opts.root, glob: opts.glob, keepTraces: opts.keepTraces ?? true, clipToWindow: opts.clipToWindow === true });
   }
 

@@ -10,7 +10,7 @@ import { startReceiver, type Receiver, type ReceiverOptions } from './index';
 /** New spans are announced at most this often: an app exporting every second must not refresh the editor every second. */
 const CHANGE_THROTTLE_MS = 2000;
 
-const CAPABILITIES: SourceCapabilities = { kind: 'receiver', label: 'local receiver', remote: false, exact: true, search: 'subset', insights: 'all' };
+const CAPABILITIES: SourceCapabilities = { kind: 'receiver', label: 'local receiver', remote: false, windowed: true, exact: true, search: 'subset', insights: 'all' };
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');

@@ -19,7 +19,7 @@ export interface TempoSourceOptions {
   readonly now?: () => number;
 }
 
-const CAPABILITIES: SourceCapabilities = { kind: 'tempo', label: 'Tempo', remote: true, exact: false, search: 'traceql', insights: 'sampled' };
+const CAPABILITIES: SourceCapabilities = { kind: 'tempo', label: 'Tempo', remote: true, windowed: true, exact: false, search: 'traceql', insights: 'sampled' };
 
 export class TempoSource implements TelemetrySource {
   readonly capabilities = CAPABILITIES;

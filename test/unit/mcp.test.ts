@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -199,4 +200,51 @@ test('mcp arguments: the shared connection/source options, a --help line, usage 
   assert.match(USAGE, /tempo-lens mcp {6}\[--url U\]/);
   assert.equal(parseCliArgs(['mcp', '--format', 'json'], {}).ok, false);
   assert.equal(parseCliArgs(['mcp', '--since', 'soon'], {}).ok, false);
+});
+
+describe('tempo-lens mcp --source files (the same tools over trace files)', { skip: !existsSync(CLI) && 'dist/cli.js not built (npm run build)' }, () => {
+  let client: Client;
+  let dir: string;
+  const seed = seedTraces(Date.now());
+  const refresh = seedCount(seed, 'com.acme.token.TokenService', 'refreshToken');
+
+  const call = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const r = (await client.callTool({ name, arguments: args })) as TextResult;
+    assert.notEqual(r.isError, true, r.content[0]?.text);
+    return JSON.parse(r.content[0]?.text ?? '') as Record<string, unknown>;
+  };
+
+  before(async () => {
+    // A workspace of its own: the method's source file, and the seed exported as OTLP files.
+    dir = mkdtempSync(path.join(tmpdir(), 'tl-mcp-files-'));
+    mkdirSync(path.join(dir, 'traces'));
+    mkdirSync(path.dirname(path.join(dir, TOKEN_SERVICE_FILE)), { recursive: true });
+    copyFileSync(path.join(REPO, WORKSPACE, TOKEN_SERVICE_FILE), path.join(dir, TOKEN_SERVICE_FILE));
+    seed.forEach((p, i) => writeFileSync(path.join(dir, 'traces', `t${i}.json`), JSON.stringify(p)));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp', '--source', 'files', '--files', 'traces/*.json', '--workspace', dir],
+      cwd: REPO,
+      stderr: 'pipe',
+    });
+    client = new Client({ name: 'tempo-lens-files-test', version: '0' });
+    await client.connect(transport);
+  });
+
+  after(async () => {
+    await client?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('figures, TraceQL-subset search and trace by id come from the files', async () => {
+    const f = (await call('function_stats', { file: TOKEN_SERVICE_FILE, line: 41 }))['function'] as { stats: { calls: number; errors: number }; previousWindow: unknown };
+    assert.equal(f.stats.calls, refresh.calls);
+    assert.equal(f.stats.errors, refresh.errors);
+    assert.equal(f.previousWindow, null, 'files have no previous window of their own');
+    const found = await call('find_traces', { query: '{ span.code.function = "refreshToken" && duration > 0ms }', limit: 50 });
+    const traces = found['traces'] as { traceId: string }[];
+    assert.deepEqual(new Set(traces.map((t) => t.traceId)), refresh.traceIds, 'every trace of the method, each once');
+    const t = await call('get_trace', { traceId: traces[0]!.traceId });
+    assert.equal(t['found'], true);
+  });
 });

@@ -15,7 +15,7 @@ import { PercentileRefiner } from './refiner';
 export type DrillDownResult = DrillDown;
 
 /** What a refresh needs from the telemetry source (the registry's current TelemetrySource). */
-export type StoreSource = Pick<TelemetrySource, 'stats' | 'drillDown'> & Partial<Pick<TelemetrySource, 'refine'>>;
+export type StoreSource = Pick<TelemetrySource, 'stats' | 'drillDown' | 'capabilities'> & Partial<Pick<TelemetrySource, 'refine'>>;
 
 /** CodeRef → workspace location, with the reason when it did not land. */
 export interface StoreLocator {
@@ -325,7 +325,8 @@ export class StatsStore implements vscode.Disposable {
     try {
       const current = source.stats({ window, filter: settings.filter }, signal);
       // The previous window only feeds regressions: its failure must not hide the current figures.
-      const previous = source.stats({ window: prevWindow, filter: settings.filter }, signal).catch((e: unknown) => {
+      // A source read whole (trace files) has no previous window: it would count the same spans again.
+      const previous = !source.capabilities.windowed ? Promise.resolve(null) : source.stats({ window: prevWindow, filter: settings.filter }, signal).catch((e: unknown) => {
         if (!signal.aborted) this.deps.log.warn(`previous window not loaded: ${errorMessage(e)}`);
         return null;
       });
