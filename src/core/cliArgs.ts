@@ -129,6 +129,11 @@ const SWITCHES: ReadonlySet<string> = new Set(['no-insights']);
 
 class UsageError extends Error {}
 
+/** Where the figures come from: the connection (Tempo), `--source` and `--files` (trace files). */
+function sourceFrom(flags: Map<string, string>, env: Readonly<Record<string, string | undefined>>): { connection: Connection; source: 'tempo' | 'files'; files: string | null } {
+  return { connection: connectionFrom(flags, env), source: choice(flags, 'source', ['tempo', 'files'] as const, 'tempo'), files: flags.get('files') ?? null };
+}
+
 function connectionFrom(flags: Map<string, string>, env: Readonly<Record<string, string | undefined>>): Connection {
   const token = env['TEMPO_LENS_TOKEN'] !== undefined && env['TEMPO_LENS_TOKEN'] !== '' ? env['TEMPO_LENS_TOKEN'] : undefined;
   const user = env['TEMPO_LENS_USER'] ?? '';
@@ -220,17 +225,13 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     switch (command) {
       case 'hotspots': {
         if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0] as string}"`);
-        const source = choice(flags, 'source', ['tempo', 'files'] as const, 'tempo');
         const failOn = (flags.get('fail-on') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
         for (const k of failOn) if (!(FAIL_ON_KINDS as readonly string[]).includes(k)) throw new UsageError(`--fail-on: unknown kind "${k}" (use ${FAIL_ON_KINDS.join(', ')})`);
-        const files = flags.get('files') ?? null;
         return {
           ok: true,
           command: {
             command,
-            connection: connectionFrom(flags, env),
-            source,
-            files,
+            ...sourceFrom(flags, env),
             workspace: flags.get('workspace') ?? null,
             window: windowFrom(flags),
             filter: flags.get('filter') ?? '',
@@ -270,9 +271,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
           ok: true,
           command: {
             command,
-            connection: connectionFrom(flags, env),
-            source: choice(flags, 'source', ['tempo', 'files'] as const, 'tempo'),
-            files: flags.get('files') ?? null,
+            ...sourceFrom(flags, env),
             workspace: flags.get('workspace') ?? '.',
             window: windowFrom(flags),
             filter: flags.get('filter') ?? '',
@@ -295,9 +294,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
           ok: true,
           command: {
             command,
-            connection: connectionFrom(flags, env),
-            source: choice(flags, 'source', ['tempo', 'files'] as const, 'tempo'),
-            files: flags.get('files') ?? null,
+            ...sourceFrom(flags, env),
             workspace: flags.get('workspace') ?? null,
             sinceMs,
             filter: flags.get('filter') ?? '',

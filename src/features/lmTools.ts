@@ -8,6 +8,7 @@ import { combineInsights } from '../core/cliFormat';
 import { thresholdInsights } from '../core/insights/thresholds';
 import { windowFor } from '../core/timeRange';
 import type { Services } from '../host/services';
+import { boundedSignal } from '../host/traceService';
 import type { InsightRunner, StatsStore } from '../host/stats';
 import { redactUrlText } from '../tempo/client';
 
@@ -51,15 +52,6 @@ export interface LmToolsView {
   readonly registered: readonly string[];
   /** The MCP server definitions offered to VS Code now (empty where the host has no MCP provider API). */
   mcpDefinitions(): readonly unknown[];
-}
-
-/** A cancellation token as an AbortSignal, bounded by `timeoutMs`. */
-function signalOf(token: vscode.CancellationToken, timeoutMs: number): { signal: AbortSignal; dispose(): void } {
-  const ctl = new AbortController();
-  const sub = token.onCancellationRequested(() => ctl.abort(new vscode.CancellationError()));
-  if (token.isCancellationRequested) ctl.abort(new vscode.CancellationError());
-  const timer = setTimeout(() => ctl.abort(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
-  return { signal: ctl.signal, dispose: () => { clearTimeout(timer); sub.dispose(); } };
 }
 
 /** The tools' data port on the editor: the store's snapshot, its cached drill-downs, the connection's cached client. */
@@ -170,7 +162,7 @@ export function registerLmTools(context: vscode.ExtensionContext, services: Serv
       const tool: LmTool = {
         prepareInvocation: (options) => prepare(spec.key, options.input, services),
         invoke: async (options, token) => {
-          const sig = signalOf(token, CALL_TIMEOUT_MS);
+          const sig = boundedSignal(token, CALL_TIMEOUT_MS);
           try {
             const r = await runAgentTool(spec.key, options.input, port(), sig.signal);
             if (r.isError) log.info(`${spec.lmName}: ${resultText(r.value)}`);

@@ -226,6 +226,11 @@ export function tempoInsights(
   );
 }
 
+/** Trace fetching for the detectors from any source, bounded per trace. */
+export function sourceTraceFetch(source: Pick<TelemetrySource, 'trace'>, perTraceTimeoutMs = 15_000): InsightTraceFetch {
+  return (traceId, signal) => source.trace(traceId, undefined, AbortSignal.any([signal, AbortSignal.timeout(perTraceTimeoutMs)]));
+}
+
 /**
  * Trace insights from any telemetry source: every trace it holds (`insights: 'all'`: files, the
  * receiver), or traces chosen by its sampling search (drill-downs when it has none or it fails),
@@ -239,7 +244,7 @@ export function sourceInsights(
   signal: AbortSignal,
 ): Promise<InsightsResult> {
   if (source.capabilities.insights === 'all') return Promise.resolve(insightsFromTraces(source.takeTraces?.() ?? []));
-  const traces = new TraceSampleCache((id, s) => source.trace(id, undefined, AbortSignal.any([s, AbortSignal.timeout(15_000)])));
+  const traces = new TraceSampleCache(sourceTraceFetch(source));
   const sampleTraces = source.sampleTraces?.bind(source);
   const budget = { maxTraces: options.maxTraces ?? 30, perFunction: options.perFunction ?? 4 };
   const sample = sampleTraces !== undefined ? { sample: (t: readonly InsightTarget[], s: AbortSignal) => sampleTraces(t, { ...req, ...budget }, s) } : {};

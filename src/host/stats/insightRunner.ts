@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { FunctionStats, Insight, Trace } from '../../shared/model';
 import type { TelemetrySource } from '../../core/source';
 import { functionKey, severityRank, type LocatedFunction } from '../../core/surfaces';
-import { insightsFromTraces, sampleInsights, type FunctionFindings, type InsightTarget } from '../../tempo/insightsSource';
+import { insightsFromTraces, sampleInsights, sourceTraceFetch, type FunctionFindings, type InsightTarget } from '../../tempo/insightsSource';
 import { TraceSampleCache } from '../../tempo/traceSamples';
 import type { Logger } from '../log';
 import { errorMessage, type StatsStore } from './store';
@@ -12,9 +12,6 @@ import { errorMessage, type StatsStore } from './store';
 
 // The orchestration lives in tempo/insightsSource (shared with the CLI); this runner decides what to analyse and when.
 export type { FunctionFindings };
-
-/** Bound of one trace fetch for the detectors. */
-const TRACE_TIMEOUT_MS = 15_000;
 
 export interface InsightRunnerDeps {
   readonly log: Logger;
@@ -185,8 +182,7 @@ export class InsightRunner implements vscode.Disposable {
 
   private traceCache(source: TelemetrySource): TraceSampleCache {
     if (this.traces?.source !== source) {
-      const fetch = (id: string, signal: AbortSignal): Promise<Trace | null> => source.trace(id, undefined, AbortSignal.any([signal, AbortSignal.timeout(TRACE_TIMEOUT_MS)]));
-      this.traces = { source, cache: new TraceSampleCache(fetch, { onError: (id, e) => this.deps.log.debug(`trace ${id} not fetched: ${errorMessage(e)}`) }) };
+      this.traces = { source, cache: new TraceSampleCache(sourceTraceFetch(source), { onError: (id, e) => this.deps.log.debug(`trace ${id} not fetched: ${errorMessage(e)}`) }) };
     }
     return this.traces.cache;
   }
