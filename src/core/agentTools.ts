@@ -1,7 +1,9 @@
 // The four coding-agent tools (LM tools in VS Code, MCP tools in the CLI): names, input schemas, input checks and the capped JSON results.
 import type { CodeLocation, CodeRef, FunctionStats, Insight, Span, SpanHit, StatsOrigin, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import { codeRefFromAttributes } from './codeRef';
-import { formatChange, formatWindowLength, type Change } from './format';
+import { formatChange, formatWindowLength, utf8Length, type Change } from './format';
+
+export { utf8Length };
 import { buildWaterfallTree, type WaterfallTree } from './waterfall';
 
 export type AgentToolKey = 'hotspots' | 'functionStats' | 'findTraces' | 'getTrace';
@@ -36,20 +38,6 @@ export function cleanText(s: string, max = MAX_TEXT): string {
 
 const cleanOrNull = (s: string | null, max = MAX_TEXT): string | null => (s === null ? null : cleanText(s, max));
 
-/** UTF-8 length of a string without Buffer or TextEncoder (core runs anywhere). */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** The text a tool returns: compact JSON (what the size cap measures). */
 export function resultText(result: unknown): string {

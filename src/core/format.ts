@@ -272,3 +272,18 @@ export function formatWindow(window: TimeWindow): string {
   };
   return `${formatWindowLength(window)} (${f(window.startMs)}–${f(window.endMs)})`;
 }
+
+/** UTF-8 length of a string without Buffer or TextEncoder (core runs anywhere). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

@@ -162,6 +162,15 @@ export function metricsEndCutoffMs(version: string | null): number {
 }
 
 /**
+ * How old a span must be before TraceQL metrics surely count it (PITFALLS 10 and 13: 2.x counts
+ * fresh spans after 11–40 s, 3.x after 30–120 s). Spans younger than this that metrics miss are
+ * not yet counted; older ones that metrics miss were left out for good.
+ */
+export function metricsSettleMs(version: string | null): number {
+  return tempoMajor(version) >= 3 ? 150_000 : 60_000;
+}
+
+/**
  * The window a metrics query can answer: on Tempo 3 it ends `query_end_cutoff` before now (the
  * newest 30 s are left out of every answer), so what is shown is what was counted.
  */

@@ -1,5 +1,6 @@
 // TraceQL query builders for stats, fallback search and drill-down, with escaping of literals and names.
 import type { CodeRef } from '../shared/model';
+import { utf8Length } from './format';
 
 /** A TraceQL string literal: double-quoted, Go escapes (`strconv.Unquote` on the server). */
 export function stringLiteral(value: string): string {
@@ -342,7 +343,85 @@ export function drillDownQuery(ref: CodeRef, service: string | null, opts: Drill
   return `${spanSet(...conds)} | select(${select.join(', ')})`;
 }
 
-/** A cheap probe: does the window hold any span with code attributes at all? */
-export function codeSpansProbeQuery(opts: StatsQueryOptions): string {
-  return `${spanSet(CODE_PRESENT, opts.filter, servicesCondition(opts.services))}`;
+/** The coverage probe names at most this many counted functions, or else their services (the query's length). */
+export const PROBE_MAX_NAMED = 40;
+
+/**
+ * The coverage probe of TraceQL metrics: spans with code attributes in scope that the figures did
+ * not count — every counted function excluded (`!(…)`: a span without the attribute is not that
+ * function), or past `PROBE_MAX_NAMED` functions every counted service (a function missing inside a
+ * counted service then goes unseen). With nothing counted: any code span. Null when even the
+ * services are too many to name. Selects the code attributes, to name what was missed.
+ */
+export function codeSpansProbeQuery(opts: StatsQueryOptions, counted: readonly { readonly codeRef: CodeRef; readonly service: string | null }[] = []): string | null {
+  let exclude: string[];
+  if (counted.length <= PROBE_MAX_NAMED) {
+    exclude = counted.map((c) => `!(${codeRefCondition({ ...c.codeRef, filePath: null }, c.service)})`);
+  } else {
+    const services = [...new Set(counted.map((c) => c.service))];
+    if (services.length > PROBE_MAX_NAMED || services.includes(null)) return null;
+    exclude = services.map((s) => `resource.service.name != ${stringLiteral(s as string)}`);
+  }
+  return `${spanSet(CODE_PRESENT, opts.filter, servicesCondition(opts.services), ...exclude)} | select(${SELECT_CODE.join(', ')})`;
+}
+
+/** Tempo's TraceQL lexer reads the query through a scanner with a buffer of this many bytes. */
+const LEXER_CHUNK = 1024;
+/** How far past a word the lexer's look-ahead copies read (a scope's first part is at most 10 bytes and its dot; a duration's unit a few). */
+const LOOKAHEAD = 12;
+
+function utf8Width(text: string, k: number): number {
+  const c = text.charCodeAt(k);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  // A surrogate pair is 4 bytes: counted on its first half.
+  return c >= 0xd800 && c <= 0xdbff ? 4 : c >= 0xdc00 && c <= 0xdfff ? 0 : 3;
+}
+
+/**
+ * The same query, laid out so Tempo's lexer reads it whole. Measured on 2.7.2 and 3.0.3: a third
+ * of the product's long queries (sampling searches, coverage probes: 1–10 KiB) were refused with
+ * `parse error at line 1, col 2049: syntax error: unexpected $end` (or a stray `,` or `)` there),
+ * while the same conditions in another order passed. Tempo's lexer looks ahead at attribute names
+ * (is `x.` a scope?) and after numbers (a duration unit?) with a by-value copy of Go's
+ * `text/scanner`; when that copy reaches the end of the scanner's 1024-byte buffer it refills from
+ * the shared reader, and the real scanner then skips those bytes. So no word may start within
+ * reach of a multiple of 1024 bytes: spaces (insignificant in TraceQL outside literals) go before
+ * such a word. String literals are never touched, nor is a query under 1 KiB.
+ */
+export function tempoLexerSafe(query: string): string {
+  if (utf8Length(query) <= LEXER_CHUNK - LOOKAHEAD) return query;
+  let out = '';
+  let bytes = 0;
+  let i = 0;
+  /** Spaces before the word starting at `k` (at byte `bytes`) when the lexer's look-ahead over it could reach a chunk's end. */
+  const padWordAt = (k: number): void => {
+    let wordBytes = 0;
+    for (let j = k; j < query.length && !/[\s"`]/.test(query[j] as string); j++) wordBytes += utf8Width(query, j);
+    if (wordBytes === 0) return;
+    const boundary = Math.ceil((bytes - 2) / LEXER_CHUNK) * LEXER_CHUNK;
+    if (boundary <= 0 || boundary > bytes + wordBytes + LOOKAHEAD) return;
+    const pad = boundary - bytes + 3;
+    out += ' '.repeat(pad);
+    bytes += pad;
+  };
+  while (i < query.length) {
+    const ch = query[i] as string;
+    if (ch === '"' || ch === '`') {
+      // A literal, copied as is (the real scanner reads it, no look-ahead copy), then the word right after it.
+      let j = i + 1;
+      while (j < query.length && query[j] !== ch) j += query[j] === '\\' && ch === '"' ? 2 : 1;
+      const lit = query.slice(i, j + 1);
+      out += lit;
+      bytes += utf8Length(lit);
+      i = j + 1;
+      if (i < query.length) padWordAt(i);
+      continue;
+    }
+    out += ch;
+    bytes += utf8Width(query, i);
+    i++;
+    if (/\s/.test(ch) && i < query.length) padWordAt(i);
+  }
+  return out;
 }

@@ -20,6 +20,7 @@ import {
   type TagValuesResponse,
 } from '../core/wire';
 import { headerNameProblem, headerValueProblem } from '../core/httpHeaders';
+import { tempoLexerSafe } from '../core/traceql';
 import { capabilitiesFromVersion, withMetricsUnavailable, type Capabilities } from './capabilities';
 import { parseTraceqlError, TempoConfigError, TempoError, type TempoErrorKind } from './errors';
 import {
@@ -499,7 +500,8 @@ export class TempoClient implements TempoQueries {
     if (this.#closed) throw new TempoError('aborted', 'The Tempo client was closed.');
     if (signal?.aborted) throw new TempoError('aborted', 'The request to Tempo was cancelled.');
     const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, v);
+    // Every TraceQL query laid out so Tempo's lexer reads it whole (queries over 1 KiB; core/traceql.ts).
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, k === 'q' ? tempoLexerSafe(v) : v);
     const search = qs.toString();
     const path = `${this.#prefix}${apiPath}${search === '' ? '' : `?${search}`}`;
     const { timeoutMs, retries, backoffBaseMs, backoffMaxMs, maxRetryAfterMs, maxBodyBytes } = this.#options;

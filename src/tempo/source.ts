@@ -29,7 +29,7 @@ export class TempoSource implements TelemetrySource {
   private readonly searchStats: TempoStatsSource;
 
   constructor(readonly client: TempoQueries, private readonly opts: TempoSourceOptions = {}) {
-    const refused = opts.onQueryRefused !== undefined ? { onQueryRefused: opts.onQueryRefused } : {};
+    const refused = { ...(opts.onQueryRefused !== undefined ? { onQueryRefused: opts.onQueryRefused } : {}), ...(opts.now !== undefined ? { now: opts.now } : {}) };
     this.metrics = new TempoStatsSource(client, refused);
     this.searchStats = new TempoStatsSource(client, { mode: 'search', searchSlices: 2, ...refused });
   }

@@ -1,8 +1,8 @@
 // Per-function statistics from Tempo: TraceQL metrics (fixed query count, chunked), search fallback, drill-down.
-import type { CodeRef, SpanHit, StatsSnapshot, TimeWindow } from '../shared/model';
-import { forEachSearchSpan, matchedOf, spanHitOf } from '../core/search';
+import type { CodeRef, FunctionStats, SpanHit, StatsSnapshot, TimeWindow } from '../shared/model';
+import { forEachSearchSpan, matchedOf, spanHitOf, spanInWindow, wantsRecentSearch, type SearchSpanFields } from '../core/search';
 import { compareHotspots, MetricsAccumulator, SpanAggregator } from '../core/stats';
-import { alignWindow, defaultMetricsCapMs, maxRangeFromError, metricsChunks, metricsEndCutoffMs, metricsWindowFor, searchSlicesFor, sliceWindow, stepFor } from '../core/timeRange';
+import { alignWindow, defaultMetricsCapMs, maxRangeFromError, metricsChunks, metricsEndCutoffMs, metricsSettleMs, metricsWindowFor, searchSlicesFor, sliceWindow, stepFor, tempoMajor } from '../core/timeRange';
 import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQueries, regexEscape, statsSearchQuery, stringLiteral, type MetricsQuery, type StatsQueryOptions } from '../core/traceql';
 import type { QueryRangeResponse } from '../core/wire';
 import type { TempoQueries } from './client';
@@ -53,6 +53,23 @@ export const ENABLE_METRICS_HINT =
   "metrics_generator: { processor: { local_blocks: { filter_server_spans: false, flush_to_storage: true } } } and " +
   "overrides: { defaults: { metrics_generator: { processors: [local-blocks] } } } (Tempo 2.4+).";
 
+
+/**
+ * Metrics counted some functions but not spans that search finds (no "enable local-blocks" advice:
+ * metrics work). On 2.x the metrics-generator drops spans that reach it more than
+ * `metrics_ingestion_time_range_slack` (30 s) after they ended: a collector's batching or tail
+ * sampling, a replay, an outage caught up.
+ */
+export function partialMetricsNote(missed: Pick<SearchSpanFields, 'namespace' | 'fn' | 'fnName' | 'service'>, version: string | null): string {
+  const fn = missed.fnName ?? (missed.fn === null ? null : missed.namespace === null ? missed.fn : `${missed.namespace}.${missed.fn}`);
+  const example = fn === null ? '' : ` (e.g. ${fn}${missed.service === null ? '' : ` in ${missed.service}`})`;
+  const cause =
+    tempoMajor(version) >= 3
+      ? 'Spans that reach Tempo late (a collector\'s batching or tail sampling, a replay) can be missing from its metrics.'
+      : "Tempo 2.x's metrics-generator drops spans that reach it more than 30 s after they ended (a collector's batching or tail sampling, a replay): " +
+        'raise metrics_generator.metrics_ingestion_time_range_slack, or send spans sooner; tempo_metrics_generator_spans_discarded_total{reason="outside_metrics_ingestion_slack"} counts them.';
+  return `TraceQL metrics did not count spans that search finds in this window${example}, so figures come from a sampled search. ${cause}`;
+}
 
 /** The answers of a Tempo whose metrics-generator / local-blocks processor is off (PITFALLS 2). */
 const MISSING_PROCESSOR = /local.?blocks|metrics.?generator|processor (is )?not (configured|enabled|found)/i;
@@ -162,15 +179,13 @@ export class TempoStatsSource implements StatsSource {
       try {
         const cutNote = metricsWindow === req.window ? [] : [`Tempo ${caps.version ?? '3'} counts spans in metrics only once they are ${cutoffMs / 1000} s old: the window ends ${cutoffMs / 1000} s ago.`];
         const snap = await this.loadMetrics(metricsWindow, q, signal, cutNote);
-        if (snap.functions.length > 0 || this.opts.mode === 'metrics') return snap;
-        // Empty metrics: nothing happened, or metrics cannot see these spans (PITFALLS 2). Ask search.
-        const probe = await this.client.search(
-          { q: codeSpansProbeQuery(q), start: unixSeconds(req.window.startMs), end: Math.ceil(req.window.endMs / 1000), limit: 1, spss: 1 },
-          signal,
-        );
-        if (probe.traces.length === 0) return snap;
+        if (this.opts.mode === 'metrics') return snap;
+        // Empty metrics: nothing happened, or metrics cannot see these spans (PITFALLS 2). Some
+        // functions: metrics may still have left others out (spans that arrived late). Ask search.
+        const missed = await this.uncountedSpan(req.window, snap.functions, q, caps.version, signal);
+        if (missed === null) return snap;
         this.metricsUnavailableUntil = this.opts.now() + this.opts.metricsRetryMs;
-        notes.push(this.fallbackNote('TraceQL metrics returned no series for spans that search does find'));
+        notes.push(snap.functions.length === 0 ? this.fallbackNote('TraceQL metrics returned no series for spans that search does find') : partialMetricsNote(missed, caps.version));
       } catch (e) {
         if (signal.aborted || !metricsFailureIsRecoverable(e) || this.opts.mode === 'metrics') throw e;
         // A TraceQL parse error with a filter set comes from the filter: search would fail the
@@ -193,6 +208,28 @@ export class TempoStatsSource implements StatsSource {
       notes.push(this.fallbackNote(`Tempo ${caps.version ?? ''} cannot run TraceQL metrics`.replace('  ', ' ')));
     }
     return this.loadSearch(req.window, q, notes, signal);
+  }
+
+  /**
+   * A span with code attributes that search finds and the metrics did not count, or null: one
+   * small ranged search. With nothing counted, over the whole window; else over its part old
+   * enough to be counted (`metricsSettleMs`), so a refresh does not take spans metrics have not
+   * reached yet for missed ones.
+   */
+  private async uncountedSpan(window: TimeWindow, counted: readonly FunctionStats[], q: StatsQueryOptions, version: string | null, signal: AbortSignal): Promise<SearchSpanFields | null> {
+    const query = codeSpansProbeQuery(q, counted);
+    if (query === null) return null;
+    const probed = counted.length === 0 ? window : { startMs: window.startMs, endMs: Math.min(window.endMs, this.opts.now() - metricsSettleMs(version)) };
+    if (probed.endMs - probed.startMs < 1000) return null;
+    const resp = await this.client.search(
+      { q: query, start: unixSeconds(probed.startMs), end: Math.max(unixSeconds(probed.startMs) + 1, Math.ceil(probed.endMs / 1000)), limit: 1, spss: 1 },
+      signal,
+    );
+    let found: SearchSpanFields | null = null;
+    forEachSearchSpan(resp, (f) => {
+      found ??= { ...f };
+    });
+    return found;
   }
 
   private fallbackNote(reason: string): string {
@@ -306,6 +343,26 @@ export class TempoStatsSource implements StatsSource {
       if (resp.traces.length >= this.opts.searchLimit) truncatedSlices++;
       return null;
     });
+    // Over recent data the same search without start/end too (spans kept to the window): a ranged
+    // search leaves spans that arrived late out for minutes. Best effort, like the slices' edge overlap.
+    if (wantsRecentSearch(window, this.opts.now())) {
+      // First: it spans the whole window, and concurrent loads through the query cache join it.
+      tasks.unshift(async (s: AbortSignal) => {
+        const resp = await this.client.search({ q: query, limit: this.opts.searchLimit, spss: this.opts.searchSpss }, s).catch((e: unknown) => (s.aborted ? Promise.reject(e) : null));
+        if (resp === null) return null;
+        const fresh: string[] = [];
+        forEachSearchSpan(resp, (f) => {
+          if (spanInWindow(f, window)) agg.add(f);
+        }, (id) => {
+          if (seenTraces.has(id)) return true;
+          fresh.push(id);
+          return false;
+        });
+        for (const id of fresh) seenTraces.add(id);
+        if (resp.traces.length >= this.opts.searchLimit) truncatedSlices++;
+        return null;
+      });
+    }
     await runBounded(tasks, this.opts.concurrency, signal);
     const complete = truncatedSlices === 0 && matched <= spans;
     const step = stepFor(window);

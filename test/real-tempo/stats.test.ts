@@ -70,7 +70,10 @@ for (const tempo of realTempos()) {
       const { report, requests } = await hotspots(tempo.url, '1h');
       assertExact(report, tempo.version);
       assert.ok(requests.length <= 8, `${requests.length} requests:\n${requests.join('\n')}`);
-      assert.ok(requests.every((r) => !r.startsWith('/api/search')), `no sampled search: the metrics answered\n${requests.join('\n')}`);
+      // The metrics answered: one search only, the coverage probe (nothing left uncounted), no sampled search.
+      const searches = requests.filter((r) => r.startsWith('/api/search'));
+      assert.equal(searches.length, 1, `one coverage probe, no sampled search:\n${requests.join('\n')}`);
+      assert.ok(new URL(searches[0] as string, 'http://x').searchParams.get('q')?.includes('!(') === true, searches[0]);
     });
 
     test('a 24 h window: the same exact figures (chunked to the server\'s range limit, fixed requests per chunk)', async () => {

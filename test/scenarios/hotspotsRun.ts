@@ -1,6 +1,6 @@
 // Runs `tempo-lens hotspots` in-process against a loopback test server holding the given OTLP payloads, and reports what it cost in requests.
 import { main } from '../../src/cli';
-import { startTempoServer, type RecordedRequest, type TempoServerOptions } from '../tempo-server/server';
+import { startTempoServer, type Fault, type RecordedRequest, type TempoServerOptions } from '../tempo-server/server';
 
 export interface HotspotsRun {
   readonly code: number;
@@ -13,11 +13,12 @@ export interface HotspotsRun {
 
 const TRACE_PATH = /\/api\/(?:v2\/)?traces\/([0-9a-fA-F]+)/;
 
-export async function runHotspots(payloads: readonly unknown[], nowMs: number, args: readonly string[], serverOptions: Omit<TempoServerOptions, 'now'> = {}): Promise<HotspotsRun> {
+export async function runHotspots(payloads: readonly unknown[], nowMs: number, args: readonly string[], serverOptions: Omit<TempoServerOptions, 'now'> = {}, faults: readonly Fault[] = []): Promise<HotspotsRun> {
   const server = await startTempoServer({ now: () => nowMs, ...serverOptions });
   try {
     for (const p of payloads) server.ingest(p);
     server.clearRequests();
+    for (const f of faults) server.inject(f);
     let out = '';
     let err = '';
     const code = await main(['hotspots', '--url', server.url, ...args], { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, env: {}, now: () => nowMs });

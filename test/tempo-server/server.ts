@@ -49,6 +49,13 @@ export interface TempoServerOptions {
    * and blocks of late spans carry time ranges near their ingestion. Default: off.
    */
   rangedSearchHidesLateSeconds?: number;
+  /**
+   * TraceQL metrics leave out a span ingested more than this many seconds after it ended, like
+   * Tempo 2.x's metrics-generator (`metrics_ingestion_time_range_slack`, 30 s by default; the
+   * spans are counted in tempo_metrics_generator_spans_discarded_total). Search still finds them.
+   * Default: off (seeded data stays countable).
+   */
+  metricsDropLateSeconds?: number;
   /** Wall clock in epoch ms (default Date.now); lets tests pin "now" for `since` and recent-only search. */
   now?: () => number;
 }
@@ -196,13 +203,25 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
 
   /** Trace id → when its first span was ingested (ns), for `rangedSearchHidesLateSeconds`. */
   const ingestedAt = new Map<string, bigint>();
+  /** Spans metrics leave out (`metricsDropLateSeconds`), by trace id → span ids. */
+  const droppedFromMetrics = new Map<string, Set<string>>();
   const ingest = (otlp: unknown, tenant?: string): void => {
     const spans = parseOtlp(otlp);
     const store = storeFor(opts.multitenant ? (tenant ?? SINGLE_TENANT) : SINGLE_TENANT);
+    const slack = opts.metricsDropLateSeconds;
     for (const s of spans) {
       store.add(s);
       if (!ingestedAt.has(s.traceId)) ingestedAt.set(s.traceId, nowNs());
+      if (slack !== undefined && s.endNs < nowNs() - BigInt(Math.round(slack * 1e9))) {
+        const ids = droppedFromMetrics.get(s.traceId) ?? new Set<string>();
+        droppedFromMetrics.set(s.traceId, ids.add(s.spanId));
+      }
     }
+  };
+  /** What TraceQL metrics see of a trace. */
+  const countable = (t: StoredTrace): StoredTrace => {
+    const dropped = droppedFromMetrics.get(t.traceId);
+    return dropped === undefined ? t : { traceId: t.traceId, spans: t.spans.filter((s) => !dropped.has(s.spanId)) };
   };
 
   /** Traces visible to the request's tenants; the same id in two tenants is merged like Tempo's combiner. */
@@ -377,7 +396,7 @@ export async function startTempoServer(opts: TempoServerOptions = {}): Promise<T
         'error querying generators in Querier.queryRangeRecent: failed to get response from generators: failed to execute f() for 127.0.0.1:9095: rpc error: code = Unknown desc = localblocks processor not found',
       );
     }
-    const traces = tracesFor(tenants).filter((t) => overlaps(traceCtx(t), startNs, countedEndNs + 1n));
+    const traces = tracesFor(tenants).map(countable).filter((t) => t.spans.length > 0 && overlaps(traceCtx(t), startNs, countedEndNs + 1n));
     if (instant) return json(queryInstant(traces, query, query.metrics, startNs, countedEndNs));
     if (rangeNs / stepNs > 10_000n) {
       return badRequest(`step of ${formatGoDuration(Number(stepNs))} is too small, minimum step for given range is ${formatGoDuration(Number(rangeNs / 10_000n))}`);

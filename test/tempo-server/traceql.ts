@@ -606,8 +606,79 @@ function parseSpansetPipeline(src: Source, node: SyntaxNode): Pipeline {
   }
 }
 
+const LEXER_CHUNK = 1024;
+const isAttributeRune = (c: string): boolean => !/\s/.test(c) && !'{}()=~!<>&|^,'.includes(c);
+const isDurationRune = (c: string): boolean => /[0-9.nsumhµdwy]/.test(c);
+
+/**
+ * Where real Tempo's lexer loses its place in `query` (a byte offset, a multiple of 1024), or null.
+ * Measured on 2.7.2 and 3.0.3 (src/core/traceql.ts `tempoLexerSafe` has the story): after a scope
+ * (`span.`, `resource.`, `parent.`, a lone `.`) the lexer's by-value scanner copy reads the
+ * attribute up to its first dot (at most 10 characters and the dot); after a number, its duration
+ * unit. The copy is harmless unless that read crosses the end of the 1024-byte buffer the real
+ * scanner filled: then the real scanner skips what the copy read in. Reproduces the measured
+ * windows exactly: `span.code.function` fails starting 10–6 bytes before a boundary,
+ * `resource.service.name` 17–10, `.foo` 4–2, `duration > 250ms` 16–15; `12345` and intrinsics never.
+ */
+export function lexerLosesPlaceAt(query: string): number | null {
+  const bytes = Buffer.from(query, 'utf8');
+  if (bytes.length <= LEXER_CHUNK) return null;
+  const text = bytes.toString('latin1');
+  /** A chunk end the copy reads up to, when it has read `from` .. `to` (inclusive) with `from - 1` already read by the real scanner. */
+  const crossed = (from: number, to: number): number | null => {
+    const b = Math.ceil(from / LEXER_CHUNK) * LEXER_CHUNK;
+    return from <= to && b <= to ? b : null;
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) j += text[j] === '\\' && c === '"' ? 2 : 1;
+      i = j + 1;
+      continue;
+    }
+    const prev = i > 0 ? (text[i - 1] as string) : ' ';
+    const atToken = !isAttributeRune(prev) || prev === '"';
+    const scope = atToken ? (['resource.', 'parent.', 'span.'].find((p) => text.startsWith(p, i))?.length ?? (c === '.' && isAttributeRune(text[i + 1] ?? ' ') ? 1 : 0)) : 0;
+    if (scope > 0) {
+      const at = i + scope;
+      let reads = 0;
+      for (let j = at, len = 0; j < text.length; j++) {
+        const r = text[j] as string;
+        if (r === '.') {
+          reads++;
+          break;
+        }
+        if (!isAttributeRune(r) || len > 9) break;
+        len++;
+        reads++;
+      }
+      const lost = crossed(at + 1, at + reads);
+      if (lost !== null) return lost;
+      i = at;
+      continue;
+    }
+    if (atToken && /[0-9]/.test(c)) {
+      let end = i;
+      while (end < text.length && /[0-9.]/.test(text[end] as string)) end++;
+      let reads = 0;
+      while (end + reads < text.length && isDurationRune(text[end + reads] as string)) reads++;
+      const lost = crossed(end + 1, end + reads);
+      if (lost !== null) return lost;
+      i = end + Math.max(reads, 1);
+      continue;
+    }
+    i++;
+  }
+  return null;
+}
+
 /** Parses the supported TraceQL subset; throws TraceQLError with Tempo's message form otherwise. */
 export function parseTraceQL(query: string): Query {
+  const lost = lexerLosesPlaceAt(query);
+  // Tempo's answer then depends on what follows the skipped bytes; the query's end is the common one.
+  if (lost !== null) throw new TraceQLError(`parse error at line 1, col ${lost + 1}: syntax error: unexpected $end`);
   const src = prepare(query);
   try {
     strictParser.parse(src.text);

@@ -10,8 +10,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { startTempoServer } from '../tempo-server/server';
 import { TempoClient } from '../../src/tempo/client';
 import { searchSampler } from '../../src/tempo/insightsSource';
-import { mergeHits, wantsRecentSearch, type SampleHit } from '../../src/core/insights/sampling';
-import { EXPECTED_FINDINGS, incidentScenario } from '../scenarios/incidents';
+import { mergeHits, type SampleHit } from '../../src/core/insights/sampling';
+import { wantsRecentSearch } from '../../src/core/search';
+import { EXPECTED_FINDINGS, incidentScenario, SCENARIO_FACTS } from '../scenarios/incidents';
 import { runHotspots } from '../scenarios/hotspotsRun';
 
 const NOW = Date.UTC(2026, 5, 1, 9, 30, 0);
@@ -61,8 +62,20 @@ test('late spans hidden from ranged searches (as real Tempo does for minutes): t
   assert.deepEqual(searches.map((q) => q.query['start'] === undefined), [false, true], 'the sampling search, ranged and unranged');
 });
 
-test('late spans, figures from the search fallback (no metrics): getJwks is not counted, its stampede is still reported, without figures', async () => {
+/** The first search without start/end fails: the stats fallback's unranged twin (it runs before the sampler's). */
+const FIRST_UNRANGED_FAILS = { path: /\/api\/search\?(?!.*start=)/, status: 500, body: 'boom', times: 1 };
+
+test('late spans, figures from the search fallback (no metrics): its unranged twin counts the late getJwks calls; exactly the expected findings', async () => {
   const r = await runHotspots(incidentScenario(NOW), NOW, ARGS, { rangedSearchHidesLateSeconds: 120, metrics: false });
+  assert.equal(r.code, 0, r.err);
+  const { found, results } = traceFindings(r.out);
+  assert.deepEqual(found, EXPECTED, r.err);
+  assert.equal(results.find((x) => x.ruleId === 'cache-stampede')?.properties.calls, SCENARIO_FACTS.stampedeMisses + 1, 'the 24 misses and the warm-up load, all counted');
+  assert.ok(r.requests.length <= 40, `${r.requests.length} requests`);
+});
+
+test('late spans, search fallback whose unranged twin fails: getJwks is not counted, its stampede is still reported, without figures', async () => {
+  const r = await runHotspots(incidentScenario(NOW), NOW, ARGS, { rangedSearchHidesLateSeconds: 120, metrics: false }, [FIRST_UNRANGED_FAILS]);
   assert.equal(r.code, 0, r.err);
   const { found, results } = traceFindings(r.out);
   assert.deepEqual(found, EXPECTED, r.err);
@@ -72,15 +85,39 @@ test('late spans, figures from the search fallback (no metrics): getJwks is not 
   assert.ok(r.requests.length <= 40, `${r.requests.length} requests`);
 });
 
+test('metrics that leave late spans out (Tempo 2.x drops spans arriving > 30 s after they ended): the coverage probe sees it, figures come from search, the note says why; exactly the expected findings', async () => {
+  const r = await runHotspots(incidentScenario(NOW), NOW, ARGS, { metricsDropLateSeconds: 30, rangedSearchHidesLateSeconds: 120 });
+  assert.equal(r.code, 0, r.err);
+  const { found, results } = traceFindings(r.out);
+  assert.deepEqual(found, EXPECTED, r.err);
+  assert.match(r.err, /TraceQL metrics did not count spans that search finds in this window \(e\.g\. com\.acme\.\S+ in [\w-]+\), so figures come from a sampled search/);
+  assert.match(r.err, /metrics_ingestion_time_range_slack/);
+  assert.doesNotMatch(r.err, /local-blocks|local_blocks/, 'metrics work: no advice to enable them');
+  assert.equal(results.find((x) => x.ruleId === 'cache-stampede')?.properties.calls, SCENARIO_FACTS.stampedeMisses + 1);
+  const probes = r.requests.filter((q) => q.path.endsWith('/api/search') && q.query['q']?.includes('!(') === true);
+  assert.equal(probes.length, 1, 'one coverage probe');
+  assert.ok(r.requests.length <= 40, `${r.requests.length} requests`);
+});
+
+test('metrics that count everything: the probe finds nothing and the figures stay the metrics\' (one extra request)', async () => {
+  const r = await runHotspots(incidentScenario(NOW), NOW, [...ARGS.slice(0, 2), '--format', 'json', '--no-insights']);
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.err, /did not count/);
+  assert.match(r.err, /Percentiles are estimates from TraceQL metrics/);
+  assert.ok((JSON.parse(r.out) as { functions: unknown[] }).functions.length >= 8, r.out);
+  assert.deepEqual(r.requests.filter((q) => q.path.endsWith('/api/search')).map((q) => q.query['q']?.includes('!(')), [true], 'only the probe');
+});
+
 const REPO = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO, 'dist/cli.js');
 
-test('tempo-lens mcp, late spans and figures from the search fallback: the hotspots tool lists the getJwks stampede too, without figures', { skip: !existsSync(CLI) && 'dist/cli.js not built (npm run build)' }, async () => {
+test('tempo-lens mcp, late spans and figures from a search fallback that missed them: the hotspots tool lists the getJwks stampede too, without figures', { skip: !existsSync(CLI) && 'dist/cli.js not built (npm run build)' }, async () => {
   const now = Date.now();
   const server = await startTempoServer({ rangedSearchHidesLateSeconds: 120, metrics: false });
   const client = new Client({ name: 'tempo-lens-test', version: '0.0.0' });
   try {
     for (const p of incidentScenario(now)) server.ingest(p);
+    server.inject(FIRST_UNRANGED_FAILS);
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--url', server.url, '--since', '10m'], cwd: REPO, env: { PATH: process.env['PATH'] ?? '' }, stderr: 'ignore' }));
     const r = (await client.callTool({ name: 'hotspots', arguments: { limit: 50 } })) as { content: { text: string }[]; isError?: boolean };
     assert.notEqual(r.isError, true, r.content[0]?.text);
@@ -121,6 +158,24 @@ test('searchSampler: the unranged twin only for a recent window, best effort (it
     const old = await sampler({ startMs: NOW - 7_200_000, endMs: NOW - 3_600_000 })([jwks], AbortSignal.timeout(10_000));
     assert.deepEqual(searches().map((q) => q.start !== undefined), [true], 'an hour-old window: the ranged search only');
     assert.deepEqual(old, []);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test('a sampling search for 25 methods (≈10 KiB of TraceQL) reaches Tempo whole: the client lays it out for Tempo\'s lexer (the test server refuses it otherwise, as real Tempo does)', async () => {
+  const server = await startTempoServer({ now: () => NOW });
+  const client = new TempoClient({ url: server.url, auth: 'none', user: '', token: undefined, tenant: '', headers: {} });
+  try {
+    for (const p of incidentScenario(NOW)) server.ingest(p);
+    const targets = Array.from({ length: 25 }, (_, i) => ({ codeRef: { namespace: `com.acme.module${i}.SomeService${i}`, function: `operation${i}`, filePath: null, line: null }, service: `service-${i % 4}`, p50Ms: 10 + i }));
+    targets.push({ codeRef: { namespace: 'com.acme.token.TokenService', function: 'getJwks', filePath: null, line: null }, service: 'token-service', p50Ms: 1000 });
+    const raw = server.requests.length;
+    const ids = await searchSampler(client, { startMs: NOW - 600_000, endMs: NOW }, '', { now: () => NOW, maxTraces: 10 })(targets, AbortSignal.timeout(10_000));
+    const searches = server.requests.slice(raw).filter((q) => q.path.endsWith('/api/search'));
+    assert.ok(searches.length > 0 && searches.every((q) => q.status === 200 && (q.query['q']?.length ?? 0) > 8_000), searches.map((q) => `${q.status} ${q.query['q']?.length}`).join(', '));
+    assert.ok(ids.length >= 5, `the stampede's traces: ${ids.length}`);
   } finally {
     await client.close();
     await server.close();

@@ -9,12 +9,12 @@ import { CALLER_LIMIT_BOUNDS, timeoutFromEvidence } from '../../src/core/fixes/f
 import { isValidTimeMs, parseTraceBody } from '../../src/core/otlp';
 import { compileSpanFilter } from '../../src/core/spanFilter';
 import { sanitizeForTerminal } from '../../src/core/terminal';
-import { CODE_PRESENT, checkFilter, spanSet } from '../../src/core/traceql';
+import { CODE_PRESENT, checkFilter, spanSet, tempoLexerSafe } from '../../src/core/traceql';
 import * as wire from '../../src/core/wire';
 import { isHostMessage, isTrace, isWebviewMessage } from '../../src/shared/protocol';
 import { validateHeaders } from '../../src/host/connectionRules';
 import { compileWorkspaceGlob, GLOB_LIMITS } from '../../src/files/workspaceFiles';
-import { TraceQLError } from '../tempo-server/traceql';
+import { lexerLosesPlaceAt, TraceQLError } from '../tempo-server/traceql';
 import { fixCases, guardHolds, spanWith } from './hostileInputs';
 
 /** The issue asks for at least 10,000 generated cases per property and run. */
@@ -237,4 +237,40 @@ test('headers: any object validates without throwing; every kept header is a tok
       assert.doesNotMatch(v, /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/);
     }
   }), RUNS);
+});
+
+// ---- Tempo's lexer and long queries (tempoLexerSafe) -------------------------------------------
+
+/** The query with the whitespace outside string literals removed: what the lexer's tokens are made of. */
+function tokensOnly(q: string): string {
+  let out = '';
+  for (let i = 0; i < q.length; i++) {
+    const c = q[i] as string;
+    if (c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < q.length && q[j] !== c) j += q[j] === '\\' && c === '"' ? 2 : 1;
+      out += q.slice(i, j + 1);
+      i = j;
+    } else if (!/\s/.test(c)) out += c;
+  }
+  return out;
+}
+
+const traceqlWord = fc.oneof(
+  fc.constantFrom('span.code.function', 'resource.service.name', 'span.code.function.name', '.foo', 'span:duration', 'duration', 'status', '&&', '||', '!(', '(', ')', '=', '!=', '=~', '>', '250ms', '1.5s', '12345', 'nil', 'error', 'select(span.code.namespace,'),
+  fc.string({ minLength: 0, maxLength: 40 }).map((s) => JSON.stringify(s)),
+  fc.stringMatching(/^[a-z][a-z0-9_.]{0,30}$/).map((s) => `span.${s}`),
+);
+
+test('tempoLexerSafe: whatever the query, real Tempo\'s lexer (as the test server models it, measured on 2.7.2 and 3.0.3) reads it whole, and only whitespace outside literals changes', () => {
+  fc.assert(
+    fc.property(fc.array(traceqlWord, { minLength: 1, maxLength: 400, size: 'max' }), fc.array(fc.constantFrom(' ', '  ', '\n'), { minLength: 1, maxLength: 400 }), (words, gaps) => {
+      const q = `{ ${words.map((w, i) => `${w}${gaps[i % gaps.length] as string}`).join('')}}`;
+      const safe = tempoLexerSafe(q);
+      assert.equal(lexerLosesPlaceAt(safe), null);
+      assert.equal(tokensOnly(safe), tokensOnly(q));
+      if (Buffer.byteLength(q) <= 1000) assert.equal(safe, q, 'a short query is left alone');
+    }),
+    { numRuns: 2_000 },
+  );
 });

@@ -14,7 +14,7 @@ const settings = (url: string) => ({ url, auth: 'none' as const, user: '', token
 
 for (const version of ['2.7.2', '3.0.3']) {
   describe(`stats scenario on the test server as Tempo ${version}`, () => {
-    test('every function once, exact calls and errors, p95 within one bucket, 6 requests for 1 h', async () => {
+    test('every function once, exact calls and errors, p95 within one bucket, 7 requests for 1 h (buildinfo, 5 metrics, 1 coverage probe)', async () => {
       // Spans 40 s old: past Tempo 3's 30 s cutoff, as they are when the real tier asks.
       const scenario = statsScenario(Date.now() - 40_000);
       const server = await startTempoServer({ version });
@@ -24,7 +24,8 @@ for (const version of ['2.7.2', '3.0.3']) {
         const now = Date.now();
         const snap = await new TempoStatsSource(client).load({ window: { startMs: now - 3_600_000, endMs: now }, filter: '' }, AbortSignal.timeout(20_000));
         assert.equal(snap.origin, 'metrics', snap.notes.join('\n'));
-        assert.equal(server.requests.length, 6, server.requests.map((r) => r.path).join('\n'));
+        assert.equal(server.requests.length, 7, server.requests.map((r) => r.path).join('\n'));
+        assert.equal(server.requests.filter((r) => r.path === '/api/search').length, 1, 'the coverage probe: no sampled search');
         assert.ok(server.requests.every((r) => r.status === 200));
         assert.equal(snap.functions.length, scenario.functions.length, snap.functions.map((f) => f.key).join('\n'));
         for (const want of scenario.functions) {

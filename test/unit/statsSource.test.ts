@@ -456,6 +456,37 @@ describe('fallback to search', () => {
     });
   });
 
+  test('coverage probe: spans metrics left out (arrived > 30 s late) switch to search with a note naming one; spans too young to be counted yet do not', async () => {
+    await withTempo({ metricsDropLateSeconds: 30 }, async (server, client) => {
+      const now = Date.now();
+      const window = { startMs: now - 900_000, endMs: now };
+      // Counted: ended 5 s before they arrived. Not yet counted by a real Tempo: 20 s old.
+      server.ingest(otlp([{ service: 'a', ns: 'N', fn: 'counted', startMs: now - 10_000, durationMs: 5 }]));
+      const counted = await new TempoStatsSource(client).load({ window, filter: '' }, signal());
+      assert.equal(counted.origin, 'metrics', counted.notes.join('\n'));
+      // A young span metrics do not have yet (this server counts it at once, so leave it out of the window metrics see): not a miss.
+      server.clearRequests();
+      const young = await new TempoStatsSource(client, { now: () => now + 20_000 }).load({ window: { startMs: now - 900_000, endMs: now + 20_000 }, filter: '' }, signal());
+      assert.equal(young.origin, 'metrics');
+      const probe = server.requests.find((r) => r.path === '/api/search');
+      assert.ok(probe !== undefined && probe.query['q']?.includes('!(') === true, 'the probe excludes what metrics counted');
+      assert.ok(Number(probe.query['end']) <= Math.ceil((now + 20_000 - 60_000) / 1000), 'and stops where 2.x surely counted everything');
+
+      // Late: ended 2 min before it arrived, dropped from metrics as a real 2.x generator does.
+      server.ingest(otlp([{ service: 'b', ns: 'com.acme.Late', fn: 'missed', startMs: now - 120_000, durationMs: 40 }]));
+      const source = new TempoStatsSource(client);
+      const late = await source.load({ window, filter: '' }, signal());
+      assert.equal(late.origin, 'search', late.notes.join('\n'));
+      assert.deepEqual(late.functions.map((f) => f.codeRef.function).sort(), ['counted', 'missed']);
+      assert.ok(late.notes.some((n) => /did not count spans that search finds in this window \(e\.g\. com\.acme\.Late\.missed in b\)/.test(n) && /metrics_ingestion_time_range_slack/.test(n)), late.notes.join('\n'));
+      assert.ok(late.notes.every((n) => !/local.blocks/.test(n)), 'metrics work: no advice to turn them on');
+      // The verdict holds for a while: the next refresh goes straight to search.
+      server.clearRequests();
+      await source.load({ window, filter: '' }, signal());
+      assert.equal(server.requests.filter((r) => r.path === '/api/metrics/query_range').length, 0);
+    });
+  });
+
   test('search sampling: slices capped by limit say they are a sample', async () => {
     await withTempo(undefined, async (server, client) => {
       const now = Date.now();
@@ -467,7 +498,8 @@ describe('fallback to search', () => {
       assert.ok(f.calls >= 10 && f.calls <= 40, String(f.calls));
       assert.deepEqual(f.sample, { spans: f.calls, matched: null });
       assert.ok(snap.notes.some((n) => /sampled/.test(n)));
-      assert.equal(server.requests.filter((r) => r.path === '/api/search').length, 4);
+      const searches = server.requests.filter((r) => r.path === '/api/search');
+      assert.deepEqual(searches.map((r) => r.query['start'] !== undefined).sort(), [false, true, true, true, true], 'four slices, and the window (recent) once more without start/end');
     });
   });
 
@@ -538,7 +570,7 @@ describe('through the query cache (what the extension hands out per connection)'
       assert.equal(ranges(), 5, 'the five queries once');
       assert.deepEqual(a.functions, b.functions);
       assert.ok(a.functions.length >= 10);
-      assert.equal(cache.stats.joins, 5);
+      assert.equal(cache.stats.joins, 6, 'the five metrics queries and the coverage probe');
 
       await new TempoStatsSource(queries).load({ window, filter: '' }, signal());
       assert.equal(ranges(), 10, 'a refresh after the first one finished is not served old figures');
@@ -547,7 +579,7 @@ describe('through the query cache (what the extension hands out per connection)'
       server.clearRequests();
       const slices = 4;
       await Promise.all([0, 1].map(() => new TempoStatsSource(queries, { mode: 'search', searchSlices: slices }).load({ window, filter: '' }, signal())));
-      assert.equal(searches(), slices);
+      assert.equal(searches(), slices + 1, 'the slices and the unranged twin (a recent window), once for both loads');
 
       // Traces are immutable: kept after the first fetch.
       const traceId = a.functions.find((f) => f.exampleTraceIds.length > 0)?.exampleTraceIds[0];

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parser } from '@grafana/lezer-traceql';
 import {
-  attribute, checkFilter, codeRefCondition, drillDownQuery, durationLiteral, groupByCount, MAX_GROUP_BY, MAX_GROUP_BY_BUCKETED, metricsQueries, numberLiteral,
+  attribute, checkFilter, codeRefCondition, codeSpansProbeQuery, PROBE_MAX_NAMED, drillDownQuery, durationLiteral, groupByCount, MAX_GROUP_BY, MAX_GROUP_BY_BUCKETED, metricsQueries, numberLiteral,
   regexEscape, spanSet, statsSearchQuery, stringLiteral,
 } from '../../src/core/traceql';
 
@@ -99,4 +99,20 @@ test('search and drill-down queries parse, select the code attributes, and escap
   assert.match(cond, /span\.code\.function\.name =~ "com\\\\\.acme\\\\\.Foo\\\\\$Inner\(/);
   assert.equal(regexEscape('a.b(c)'), 'a\\.b\\(c\\)');
   assert.match(drillDownQuery(ref, null, { scopedIntrinsics: true, filter: '', minDurationMs: 1000 }), /span:duration >= 1000ms/);
+});
+
+test('the metrics coverage probe: counted functions excluded with !(…), past the cap their services, null when those are too many; every form parses', () => {
+  const opts = { filter: 'span.tier = "web"', services: ['a', 'b'], scopedIntrinsics: true };
+  const ref = (fn: string) => ({ codeRef: { namespace: 'com.acme.Svc', function: fn, filePath: 'Svc.java', line: 3 }, service: 'a' });
+  const none = codeSpansProbeQuery(opts) as string;
+  assert.match(none, /^\{ \(span\.code\.function != nil \|\| span\.code\.function\.name != nil\) && span\.tier = "web" && \(resource\.service\.name = "a" \|\| resource\.service\.name = "b"\) \} \| select\(/);
+  const two = codeSpansProbeQuery(opts, [ref('get'), ref('put')]) as string;
+  assert.equal(two.split('!(').length - 1, 2);
+  assert.match(two, /!\(\(\(span\.code\.namespace = "com\.acme\.Svc" && span\.code\.function = "get"\)/);
+  assert.doesNotMatch(two.split(' | select')[0] as string, /code\.file/, 'a counted function is excluded whatever file its spans name');
+  const many = codeSpansProbeQuery(opts, Array.from({ length: PROBE_MAX_NAMED + 1 }, (_, i) => ({ ...ref(`f${i}`), service: i % 2 === 0 ? 'a' : 'b' }))) as string;
+  assert.doesNotMatch(many, /!\(/);
+  assert.match(many, /resource\.service\.name != "a" && resource\.service\.name != "b"/);
+  assert.equal(codeSpansProbeQuery(opts, Array.from({ length: PROBE_MAX_NAMED + 1 }, (_, i) => ({ ...ref('x'), service: `s${i}` }))), null);
+  for (const q of [none, two, many]) assert.deepEqual(parseErrors(q), [], q);
 });

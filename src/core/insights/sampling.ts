@@ -1,5 +1,6 @@
 // Which traces the detectors get, under a fixed request budget: one search for all target functions (plus its unranged twin over recent data), then a bounded, shared choice of trace ids.
 import type { CodeRef, SpanHit } from '../../shared/model';
+import { spanInWindow } from '../search';
 import { codeRefCondition, durationLiteral, intrinsics, SELECT_CODE, spanSet } from '../traceql';
 
 /** A function to sample traces for; `p50Ms` (when known) keeps the search to its slower half and its errors. */
@@ -43,32 +44,11 @@ export function samplingQuery(targets: readonly SampleTarget[], opts: { readonly
 }
 
 /**
- * How far back a search without start/end reaches: Tempo answers it from the ingesters (2.x) or
- * the live-store (3.x) only, which hold roughly the last 15 minutes.
- */
-export const RECENT_SEARCH_MS = 15 * 60_000;
-
-/**
- * Whether the sampling search should also be sent without start/end. A ranged search is split
- * into time shards, and Tempo skips a shard when no block's time range overlaps it; a block of
- * spans that arrived late (a replay, a collector catching up after an outage) carries a time
- * range near its ingestion, so for minutes those spans are missing from ranged searches. Measured
- * on 2.7.2 and 3.0.3 with a scenario pushed 5–300 s late: a `--since 10m` search returned the
- * getJwks stampede (150 s late) in some runs and nothing of it in others, while the same query
- * without start/end returned every matching trace in every run. Only worth a request when the
- * window reaches into what the unranged search covers.
- */
-export function wantsRecentSearch(window: { readonly startMs: number; readonly endMs: number }, nowMs: number, recentMs = RECENT_SEARCH_MS): boolean {
-  return window.endMs > nowMs - recentMs && window.endMs > window.startMs;
-}
-
-/**
  * The ranged search's hits and the unranged one's, the latter kept to the window (it answers for
  * all recent data): each span once, ranged hits first.
  */
 export function mergeHits<H extends SampleHit>(ranged: readonly H[], recent: readonly H[], window: { readonly startMs: number; readonly endMs: number }): H[] {
-  // Same rule as a ranged search: the span overlaps the window.
-  const inWindow = recent.filter((h) => h.startMs < window.endMs && h.startMs + h.durationMs >= window.startMs);
+  const inWindow = recent.filter((h) => spanInWindow(h, window));
   const seen = new Set<string>();
   return [...ranged, ...inWindow].filter((h) => {
     const k = `${h.traceId}/${h.spanId}`;
