@@ -212,14 +212,16 @@ export class TempoStatsSource implements StatsSource {
 
   /**
    * A span with code attributes that search finds and the metrics did not count, or null: one
-   * small ranged search. With nothing counted, over the whole window; else over its part old
-   * enough to be counted (`metricsSettleMs`), so a refresh does not take spans metrics have not
-   * reached yet for missed ones.
+   * small ranged search. With nothing counted, over the whole window; else without the window's
+   * recent end (`metricsSettleMs`), so a refresh does not take spans metrics have not reached yet
+   * for missed ones.
    */
   private async uncountedSpan(window: TimeWindow, counted: readonly FunctionStats[], q: StatsQueryOptions, version: string | null, signal: AbortSignal): Promise<SearchSpanFields | null> {
     const query = codeSpansProbeQuery(q, counted);
     if (query === null) return null;
-    const probed = counted.length === 0 ? window : { startMs: window.startMs, endMs: Math.min(window.endMs, this.opts.now() - metricsSettleMs(version)) };
+    // Cut from the window's end, not from the clock: the same window asks the same probe (the query cache joins it).
+    const settle = metricsSettleMs(version);
+    const probed = counted.length === 0 || window.endMs <= this.opts.now() - settle ? window : { startMs: window.startMs, endMs: window.endMs - settle };
     if (probed.endMs - probed.startMs < 1000) return null;
     const resp = await this.client.search(
       { q: query, start: unixSeconds(probed.startMs), end: Math.max(unixSeconds(probed.startMs) + 1, Math.ceil(probed.endMs / 1000)), limit: 1, spss: 1 },

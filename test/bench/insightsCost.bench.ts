@@ -11,6 +11,7 @@ export async function run(): Promise<void> {
     { name: 'incidents scenario', limit: 10, payloads: incidentScenario(now) },
     { name: 'incidents scenario, late spans hidden from ranged searches', limit: 10, payloads: incidentScenario(now), server: { rangedSearchHidesLateSeconds: 120 } },
     { name: 'the same, figures from the search fallback (no metrics)', limit: 10, payloads: incidentScenario(now), server: { rangedSearchHidesLateSeconds: 120, metrics: false } },
+    { name: 'the same, metrics dropping spans that arrived > 30 s late (Tempo 2.x), caught by the coverage probe', limit: 10, payloads: incidentScenario(now), server: { rangedSearchHidesLateSeconds: 120, metricsDropLateSeconds: 30 } },
   ];
   for (const { name, limit, payloads, server } of runs) {
     const r = await runHotspots(payloads, now, [...lastHour(now), '--format', 'json', '--limit', String(limit)], server ?? {});

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { doctorProblems, type DoctorJson } from '../scenarios/doctor';
-import { countingProxy, DEMO_WORKSPACE, pushedDoctorScenario, realTempos, runCli } from './realTempo';
+import { assertOnlyCoverageProbe, countingProxy, DEMO_WORKSPACE, pushedDoctorScenario, realTempos, runCli } from './realTempo';
 
 const mix = pushedDoctorScenario();
 
@@ -22,7 +22,7 @@ for (const tempo of realTempos()) {
         const ranges = proxy.requests.filter((q) => q.startsWith('/api/metrics/query_range'));
         // One chunk for 1 h: the statistics' five queries and the census' four.
         assert.equal(ranges.length, 9, proxy.requests.join('\n'));
-        assert.ok(proxy.requests.every((q) => !q.startsWith('/api/search')), `no sampled search:\n${proxy.requests.join('\n')}`);
+        assertOnlyCoverageProbe(proxy.requests);
       } finally {
         await proxy.close();
       }

@@ -1,5 +1,6 @@
 // What the real-Tempo suites share: the Tempos the tier started, the scenario it pushed, a
 // request-counting loopback proxy, and the built CLI.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -88,4 +89,11 @@ export function runCli(args: readonly string[]): Promise<{ code: number; stdout:
 /** log2 bucket index of a duration (Tempo's histogram buckets are powers of two nanoseconds). */
 export function log2Bucket(ms: number): number {
   return Math.ceil(Math.log2(ms * 1e6));
+}
+
+/** The metrics answered: the only search is the coverage probe (nothing left uncounted), no sampled search. */
+export function assertOnlyCoverageProbe(requests: readonly string[]): void {
+  const searches = requests.filter((r) => r.startsWith('/api/search'));
+  assert.equal(searches.length, 1, `one coverage probe, no sampled search:\n${requests.join('\n')}`);
+  assert.ok(new URL(searches[0] as string, 'http://x').searchParams.get('q')?.includes('!(') === true, searches[0]);
 }
