@@ -2,9 +2,9 @@
 import type { CodeLocation, CodeRef, FunctionStats, Insight, Span, SpanHit, StatsOrigin, TimeWindow, Trace, TraceSummary } from '../shared/model';
 import { codeRefFromAttributes } from './codeRef';
 import { formatChange, formatWindowLength, utf8Length, type Change } from './format';
+import { buildWaterfallTree, type WaterfallTree } from './waterfall';
 
 export { utf8Length };
-import { buildWaterfallTree, type WaterfallTree } from './waterfall';
 
 export type AgentToolKey = 'hotspots' | 'functionStats' | 'findTraces' | 'getTrace';
 
@@ -37,7 +37,6 @@ export function cleanText(s: string, max = MAX_TEXT): string {
 }
 
 const cleanOrNull = (s: string | null, max = MAX_TEXT): string | null => (s === null ? null : cleanText(s, max));
-
 
 /** The text a tool returns: compact JSON (what the size cap measures). */
 export function resultText(result: unknown): string {

@@ -273,17 +273,25 @@ export function formatWindow(window: TimeWindow): string {
   return `${formatWindowLength(window)} (${f(window.startMs)}–${f(window.endMs)})`;
 }
 
+/** UTF-8 bytes of the UTF-16 unit at `k`: a surrogate pair counts 4 on its first half and 0 on its second; a lone surrogate 3 (U+FFFD), as Buffer encodes it. */
+export function utf8Width(s: string, k: number): number {
+  const c = s.charCodeAt(k);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const next = s.charCodeAt(k + 1);
+    return next >= 0xdc00 && next <= 0xdfff ? 4 : 3;
+  }
+  if (c >= 0xdc00 && c <= 0xdfff) {
+    const prev = k > 0 ? s.charCodeAt(k - 1) : 0;
+    return prev >= 0xd800 && prev <= 0xdbff ? 0 : 3;
+  }
+  return 3;
+}
+
 /** UTF-8 length of a string without Buffer or TextEncoder (core runs anywhere). */
 export function utf8Length(s: string): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
+  for (let i = 0; i < s.length; i++) n += utf8Width(s, i);
   return n;
 }

@@ -1,6 +1,6 @@
 // TraceQL query builders for stats, fallback search and drill-down, with escaping of literals and names.
 import type { CodeRef } from '../shared/model';
-import { utf8Length } from './format';
+import { utf8Length, utf8Width } from './format';
 
 /** A TraceQL string literal: double-quoted, Go escapes (`strconv.Unquote` on the server). */
 export function stringLiteral(value: string): string {
@@ -369,14 +369,6 @@ export function codeSpansProbeQuery(opts: StatsQueryOptions, counted: readonly {
 const LEXER_CHUNK = 1024;
 /** How far past a word the lexer's look-ahead copies read (a scope's first part is at most 10 bytes and its dot; a duration's unit a few). */
 const LOOKAHEAD = 12;
-
-function utf8Width(text: string, k: number): number {
-  const c = text.charCodeAt(k);
-  if (c < 0x80) return 1;
-  if (c < 0x800) return 2;
-  // A surrogate pair is 4 bytes: counted on its first half.
-  return c >= 0xd800 && c <= 0xdbff ? 4 : c >= 0xdc00 && c <= 0xdfff ? 0 : 3;
-}
 
 /**
  * The same query, laid out so Tempo's lexer reads it whole. Measured on 2.7.2 and 3.0.3: a third

@@ -5,8 +5,7 @@ import { callerTimeoutInsight, detectCallerTimeouts, type CallerTimeoutFinding }
 import { detectNPlusOne, nPlusOneInsight, type NPlusOneFinding } from '../core/insights/nPlusOne';
 import { chooseTraces, mergeHits, samplingQuery, type SampleHit, type TraceBudget } from '../core/insights/sampling';
 import { parseTraceBody } from '../core/otlp';
-import { forEachSearchSpan, spanHitOf } from '../core/search';
-import { searchRangedAndRecent } from './recentSearch';
+import { forEachSearchSpan, spanHitOf, wantsRecentSearch } from '../core/search';
 import { checkFilter } from '../core/traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
@@ -181,7 +180,7 @@ function abortError(signal: AbortSignal): Error {
  * The search-based sampler: one TraceQL search for every target's slow (over its p50) and erroring
  * spans in the window — and, when the window reaches into recent data, the same query without
  * start/end, whose hits (kept to the window) fill what a ranged search leaves out of spans that
- * arrived late (`searchRangedAndRecent`) — then `chooseTraces` within the budget. Two requests at most.
+ * arrived late (`wantsRecentSearch`) — then `chooseTraces` within the budget. Two requests at most.
  */
 export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'search'>, window: TimeWindow, filter: string, budget: TraceBudget & { readonly now?: () => number } = {}): InsightSampler {
   return async (targets, signal) => {
@@ -189,12 +188,19 @@ export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'searc
     const check = checkFilter(filter);
     const caps = await client.capabilities(signal);
     const q = samplingQuery(targets, { scopedIntrinsics: caps.scopedIntrinsics, filter: check.ok ? check.conditions : '' });
+    const start = Math.floor(window.startMs / 1000);
+    const end = Math.max(start + 1, Math.ceil(window.endMs / 1000));
     const hitsOf = (resp: SearchResponse): SampleHit[] => {
       const hits: SampleHit[] = [];
       forEachSearchSpan(resp, (f) => hits.push({ ...spanHitOf(f), namespace: f.namespace, fn: f.fn, fnName: f.fnName }));
       return hits;
     };
-    const { ranged, recent: unranged } = await searchRangedAndRecent(client, { q, limit: 300, spss: 100 }, window, (budget.now ?? Date.now)(), signal);
+    const recent = wantsRecentSearch(window, (budget.now ?? Date.now)());
+    const [ranged, unranged] = await Promise.all([
+      client.search({ q, start, end, limit: 300, spss: 100 }, signal),
+      // Best effort: without it the ranged hits are what a sampler had before.
+      recent ? client.search({ q, limit: 300, spss: 100 }, signal).catch((e: unknown) => (signal.aborted ? Promise.reject(e) : null)) : null,
+    ]);
     return chooseTraces(targets, mergeHits(hitsOf(ranged), unranged === null ? [] : hitsOf(unranged), window), budget);
   };
 }

@@ -4,7 +4,7 @@ import { forEachSearchSpan, matchedOf, spanHitOf, spanInWindow, wantsRecentSearc
 import { compareHotspots, MetricsAccumulator, SpanAggregator } from '../core/stats';
 import { alignWindow, defaultMetricsCapMs, maxRangeFromError, metricsChunks, metricsEndCutoffMs, metricsSettleMs, metricsWindowFor, searchSlicesFor, sliceWindow, stepFor, tempoMajor } from '../core/timeRange';
 import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQueries, regexEscape, statsSearchQuery, stringLiteral, type MetricsQuery, type StatsQueryOptions } from '../core/traceql';
-import type { QueryRangeResponse } from '../core/wire';
+import type { QueryRangeResponse, SearchResponse } from '../core/wire';
 import type { TempoQueries } from './client';
 import { isTempoError, TempoError } from './errors';
 
@@ -326,42 +326,37 @@ export class TempoStatsSource implements StatsSource {
     let spans = 0;
     let matched = 0;
     let truncatedSlices = 0;
-    const tasks = slices.map((sl) => async (s: AbortSignal) => {
-      const resp = await this.client.search(
-        { q: query, start: unixSeconds(sl.startMs), end: Math.max(unixSeconds(sl.startMs) + 1, Math.ceil(sl.endMs / 1000)), limit: this.opts.searchLimit, spss: this.opts.searchSpss },
-        s,
-      );
-      // Aggregate as each slice lands: the response can be dropped right after.
+    /** Aggregates an answer as it lands (the response can be dropped right after): its traces no earlier answer delivered, their spans that `keep` accepts. */
+    const absorb = (resp: SearchResponse, keep: (f: SearchSpanFields) => boolean): void => {
       const fresh: string[] = [];
-      forEachSearchSpan(resp, (f) => agg.add(f), (id) => {
+      forEachSearchSpan(resp, (f) => {
+        if (keep(f)) agg.add(f);
+      }, (id) => {
         if (seenTraces.has(id)) return true;
         fresh.push(id);
         return false;
       });
       for (const id of fresh) seenTraces.add(id);
+    };
+    const tasks = slices.map((sl) => async (s: AbortSignal) => {
+      const resp = await this.client.search(
+        { q: query, start: unixSeconds(sl.startMs), end: Math.max(unixSeconds(sl.startMs) + 1, Math.ceil(sl.endMs / 1000)), limit: this.opts.searchLimit, spss: this.opts.searchSpss },
+        s,
+      );
+      absorb(resp, () => true);
       const m = matchedOf(resp);
       spans += m.spans;
       matched += m.matched;
       if (resp.traces.length >= this.opts.searchLimit) truncatedSlices++;
       return null;
     });
-    // Over recent data the same search without start/end too (spans kept to the window): a ranged
-    // search leaves spans that arrived late out for minutes. Best effort, like the slices' edge overlap.
+    // Over recent data the same search without start/end too, its spans kept to the window: a ranged
+    // search leaves spans that arrived late out for minutes. Best effort: it only adds to the slices
+    // (first: it spans the whole window, and concurrent loads through the query cache join it).
     if (wantsRecentSearch(window, this.opts.now())) {
-      // First: it spans the whole window, and concurrent loads through the query cache join it.
       tasks.unshift(async (s: AbortSignal) => {
         const resp = await this.client.search({ q: query, limit: this.opts.searchLimit, spss: this.opts.searchSpss }, s).catch((e: unknown) => (s.aborted ? Promise.reject(e) : null));
-        if (resp === null) return null;
-        const fresh: string[] = [];
-        forEachSearchSpan(resp, (f) => {
-          if (spanInWindow(f, window)) agg.add(f);
-        }, (id) => {
-          if (seenTraces.has(id)) return true;
-          fresh.push(id);
-          return false;
-        });
-        for (const id of fresh) seenTraces.add(id);
-        if (resp.traces.length >= this.opts.searchLimit) truncatedSlices++;
+        if (resp !== null) absorb(resp, (f) => spanInWindow(f, window));
         return null;
       });
     }
