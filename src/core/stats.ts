@@ -500,6 +500,17 @@ export interface SpanSample extends Omit<SpanHit, 'rootServiceName' | 'rootTrace
   readonly rootTraceName: string | null;
 }
 
+/** The function a sampled span's code attributes name (both generations), as the aggregation keys it. */
+export function sampleCodeRef(s: Pick<SpanSample, 'namespace' | 'fn' | 'fnName' | 'filePath' | 'filePathOld'>): CodeRef | null {
+  const attrs: Record<string, string | number> = {};
+  if (s.namespace !== null) attrs['code.namespace'] = s.namespace;
+  if (s.fn !== null) attrs['code.function'] = s.fn;
+  if (s.fnName !== null) attrs['code.function.name'] = s.fnName;
+  if (s.filePath !== null) attrs['code.file.path'] = s.filePath;
+  if (s.filePathOld !== null) attrs['code.filepath'] = s.filePathOld;
+  return codeRefFromAttributes(attrs);
+}
+
 interface ExactFn {
   readonly key: string;
   ref: CodeRef;
@@ -589,13 +600,7 @@ export class SpanAggregator {
       }
     }
     if (fn === undefined) {
-      const attrs: Record<string, string | number> = {};
-      if (s.namespace !== null) attrs['code.namespace'] = s.namespace;
-      if (s.fn !== null) attrs['code.function'] = s.fn;
-      if (s.fnName !== null) attrs['code.function.name'] = s.fnName;
-      if (s.filePath !== null) attrs['code.file.path'] = s.filePath;
-      if (s.filePathOld !== null) attrs['code.filepath'] = s.filePathOld;
-      const ref = codeRefFromAttributes(attrs);
+      const ref = sampleCodeRef(s);
       if (ref === null) {
         fn = null;
       } else {

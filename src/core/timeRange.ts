@@ -188,3 +188,9 @@ export function metricsWindowFor(window: TimeWindow, version: string | null, now
 export function metricsChunks(aligned: TimeWindow, capMs: number, stepMs: number, version: string | null): TimeWindow[] {
   return splitWindow(aligned, tempoMajor(version) >= 3 && capMs > stepMs ? capMs - stepMs : capMs, stepMs);
 }
+
+/** A window as a search's `start`/`end` (Unix seconds, at least one second apart). */
+export function searchSeconds(window: TimeWindow): { start: number; end: number } {
+  const start = Math.floor(window.startMs / 1000);
+  return { start, end: Math.max(start + 1, Math.ceil(window.endMs / 1000)) };
+}

@@ -6,6 +6,7 @@ import { detectNPlusOne, nPlusOneInsight, type NPlusOneFinding } from '../core/i
 import { chooseTraces, mergeHits, samplingQuery, type SampleHit, type TraceBudget } from '../core/insights/sampling';
 import { parseTraceBody } from '../core/otlp';
 import { forEachSearchSpan, spanHitOf, wantsRecentSearch } from '../core/search';
+import { searchSeconds } from '../core/timeRange';
 import { checkFilter } from '../core/traceql';
 import { formatCodeRef } from '../core/codeRef';
 import { functionKey } from '../core/stats';
@@ -188,8 +189,7 @@ export function searchSampler(client: Pick<TempoQueries, 'capabilities' | 'searc
     const check = checkFilter(filter);
     const caps = await client.capabilities(signal);
     const q = samplingQuery(targets, { scopedIntrinsics: caps.scopedIntrinsics, filter: check.ok ? check.conditions : '' });
-    const start = Math.floor(window.startMs / 1000);
-    const end = Math.max(start + 1, Math.ceil(window.endMs / 1000));
+    const { start, end } = searchSeconds(window);
     const hitsOf = (resp: SearchResponse): SampleHit[] => {
       const hits: SampleHit[] = [];
       forEachSearchSpan(resp, (f) => hits.push({ ...spanHitOf(f), namespace: f.namespace, fn: f.fn, fnName: f.fnName }));

@@ -1,8 +1,9 @@
 // Per-function statistics from Tempo: TraceQL metrics (fixed query count, chunked), search fallback, drill-down.
 import type { CodeRef, FunctionStats, SpanHit, StatsSnapshot, TimeWindow } from '../shared/model';
 import { forEachSearchSpan, matchedOf, spanHitOf, spanInWindow, wantsRecentSearch, type SearchSpanFields } from '../core/search';
-import { compareHotspots, MetricsAccumulator, SpanAggregator } from '../core/stats';
-import { alignWindow, defaultMetricsCapMs, maxRangeFromError, metricsChunks, metricsEndCutoffMs, metricsSettleMs, metricsWindowFor, searchSlicesFor, sliceWindow, stepFor, tempoMajor } from '../core/timeRange';
+import { compareHotspots, MetricsAccumulator, sampleCodeRef, SpanAggregator } from '../core/stats';
+import { formatCodeRef } from '../core/codeRef';
+import { alignWindow, defaultMetricsCapMs, maxRangeFromError, metricsChunks, metricsEndCutoffMs, metricsSettleMs, metricsWindowFor, searchSeconds, searchSlicesFor, sliceWindow, stepFor, tempoMajor } from '../core/timeRange';
 import { checkFilter, codeSpansProbeQuery, drillDownQuery, metricsQueries, regexEscape, statsSearchQuery, stringLiteral, type MetricsQuery, type StatsQueryOptions } from '../core/traceql';
 import type { QueryRangeResponse, SearchResponse } from '../core/wire';
 import type { TempoQueries } from './client';
@@ -61,8 +62,8 @@ export const ENABLE_METRICS_HINT =
  * sampling, a replay, an outage caught up.
  */
 export function partialMetricsNote(missed: Pick<SearchSpanFields, 'namespace' | 'fn' | 'fnName' | 'service'>, version: string | null): string {
-  const fn = missed.fnName ?? (missed.fn === null ? null : missed.namespace === null ? missed.fn : `${missed.namespace}.${missed.fn}`);
-  const example = fn === null ? '' : ` (e.g. ${fn}${missed.service === null ? '' : ` in ${missed.service}`})`;
+  const ref = sampleCodeRef({ ...missed, filePath: null, filePathOld: null });
+  const example = ref === null ? '' : ` (e.g. ${formatCodeRef(ref)}${missed.service === null ? '' : ` in ${missed.service}`})`;
   const cause =
     tempoMajor(version) >= 3
       ? 'Spans that reach Tempo late (a collector\'s batching or tail sampling, a replay) can be missing from its metrics.'
@@ -117,8 +118,6 @@ async function runBounded<T>(tasks: readonly ((signal: AbortSignal) => Promise<T
   if (failure !== null) throw (failure as { e: unknown }).e;
   return results;
 }
-
-const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
 
 export class TempoStatsSource implements StatsSource {
   private readonly opts: Required<Omit<TempoStatsSourceOptions, 'maxMetricsRangeMs' | 'searchSlices' | 'onQueryRefused'>> & {
@@ -224,7 +223,7 @@ export class TempoStatsSource implements StatsSource {
     const probed = counted.length === 0 || window.endMs <= this.opts.now() - settle ? window : { startMs: window.startMs, endMs: window.endMs - settle };
     if (probed.endMs - probed.startMs < 1000) return null;
     const resp = await this.client.search(
-      { q: query, start: unixSeconds(probed.startMs), end: Math.max(unixSeconds(probed.startMs) + 1, Math.ceil(probed.endMs / 1000)), limit: 1, spss: 1 },
+      { q: query, ...searchSeconds(probed), limit: 1, spss: 1 },
       signal,
     );
     let found: SearchSpanFields | null = null;
@@ -340,7 +339,7 @@ export class TempoStatsSource implements StatsSource {
     };
     const tasks = slices.map((sl) => async (s: AbortSignal) => {
       const resp = await this.client.search(
-        { q: query, start: unixSeconds(sl.startMs), end: Math.max(unixSeconds(sl.startMs) + 1, Math.ceil(sl.endMs / 1000)), limit: this.opts.searchLimit, spss: this.opts.searchSpss },
+        { q: query, ...searchSeconds(sl), limit: this.opts.searchLimit, spss: this.opts.searchSpss },
         s,
       );
       absorb(resp, () => true);
@@ -404,8 +403,7 @@ export class TempoStatsSource implements StatsSource {
     const k = this.opts.drillDownLimit;
     const limit = Math.max(20, k * 5);
     const base = { scopedIntrinsics: caps.scopedIntrinsics, filter: this.lastFilter };
-    const start = unixSeconds(window.startMs);
-    const end = Math.max(start + 1, Math.ceil(window.endMs / 1000));
+    const { start, end } = searchSeconds(window);
 
     const slowest = async (): Promise<SpanHit[]> => {
       const best = new Map<string, SpanHit>();
